@@ -1,0 +1,161 @@
+"""THE visibility rule (PRODUCT.md, "Who sees what"), in one place.
+
+The same rule exists twice on purpose: as a SQL predicate for every list, search, suggestion and
+recipient query, and as a Python predicate for a thing already in hand. A table test pins the two
+together. A person who may not see something gets 404, never a hint that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask import abort
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Membership, Role, User
+from portal.ideas.models import Board, BoardAudience, Idea, IdeaAudience, Visibility
+
+NARROWNESS = {
+    Visibility.public: 0,
+    Visibility.customers: 1,
+    Visibility.organisations: 2,
+    Visibility.internal: 3,
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: what the rule needs to know about a person, loaded once per request."""
+
+    user_id: int | None = None
+    role: Role | None = None
+    organisation_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.staff, Role.admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_for(session: Session, user: User | None) -> Viewer:
+    """The Viewer of a signed-in user (one query for their organisations), or ANONYMOUS."""
+    if user is None:
+        return ANONYMOUS
+    organisation_ids = session.scalars(
+        select(Membership.organisation_id).where(Membership.user_id == user.id)
+    )
+    return Viewer(user_id=user.id, role=user.role, organisation_ids=frozenset(organisation_ids))
+
+
+def _levels_open_to(viewer: Viewer) -> list[Visibility]:
+    levels = [Visibility.public]
+    if viewer.is_signed_in:
+        levels.append(Visibility.customers)
+    return levels
+
+
+def can_see(viewer: Viewer, visibility: Visibility, audience: Iterable[int]) -> bool:
+    """Python form of the rule, for one thing whose visibility and audience are in hand."""
+    if viewer.is_staff or visibility in _levels_open_to(viewer):
+        return True
+    return visibility == Visibility.organisations and bool(
+        viewer.organisation_ids.intersection(audience)
+    )
+
+
+def _visible_clause(visibility_column, audience_owner_ids) -> ColumnElement[bool]:
+    """SQL form of the rule: `audience_owner_ids(viewer)` selects the things listing the viewer's
+    organisations."""
+
+    def clause(viewer: Viewer) -> ColumnElement[bool]:
+        if viewer.is_staff:
+            return true()
+        allowed = visibility_column.in_(_levels_open_to(viewer))
+        if not viewer.organisation_ids:
+            return allowed
+        return or_(
+            allowed,
+            and_(
+                visibility_column == Visibility.organisations,
+                audience_owner_ids(sorted(viewer.organisation_ids)),
+            ),
+        )
+
+    return clause
+
+
+ideas_visible_to = _visible_clause(
+    Idea.visibility,
+    lambda organisation_ids: Idea.id.in_(
+        select(IdeaAudience.idea_id).where(IdeaAudience.organisation_id.in_(organisation_ids))
+    ),
+)
+ideas_visible_to.__doc__ = "WHERE clause: the ideas `viewer` may know exist."
+
+boards_visible_to = _visible_clause(
+    Board.visibility,
+    lambda organisation_ids: Board.id.in_(
+        select(BoardAudience.board_id).where(BoardAudience.organisation_id.in_(organisation_ids))
+    ),
+)
+boards_visible_to.__doc__ = "WHERE clause: the boards `viewer` may know exist."
+
+
+def get_visible_idea_or_404(session: Session, viewer: Viewer, idea_id: int) -> Idea:
+    idea = session.scalar(select(Idea).where(Idea.id == idea_id, ideas_visible_to(viewer)))
+    if idea is None:
+        abort(404)
+    return idea
+
+
+def get_visible_board_or_404(session: Session, viewer: Viewer, slug: str) -> Board:
+    board = session.scalar(select(Board).where(Board.slug == slug, boards_visible_to(viewer)))
+    if board is None:
+        abort(404)
+    return board
+
+
+def narrower(first: Visibility, second: Visibility) -> Visibility:
+    return first if NARROWNESS[first] >= NARROWNESS[second] else second
+
+
+def set_visibility(
+    session: Session,
+    idea: Idea,
+    board: Board,
+    visibility: Visibility | None = None,
+    organisation_ids: Iterable[int] | None = None,
+) -> None:
+    """Store the idea's effective visibility: the narrower of its board's and its own choice.
+
+    For `organisations`, the audience is the idea's own list when given, kept within the board's
+    list when the board is itself restricted to organisations.
+    """
+    effective = narrower(board.visibility, visibility or board.visibility)
+    idea.visibility = effective
+    session.flush()
+    session.execute(delete(IdeaAudience).where(IdeaAudience.idea_id == idea.id))
+    if effective != Visibility.organisations:
+        return
+    board_audience = set(
+        session.scalars(
+            select(BoardAudience.organisation_id).where(BoardAudience.board_id == board.id)
+        )
+    )
+    audience = set(organisation_ids) if organisation_ids is not None else board_audience
+    if board.visibility == Visibility.organisations:
+        audience &= board_audience
+    session.add_all(IdeaAudience(idea_id=idea.id, organisation_id=o) for o in sorted(audience))
+    session.flush()

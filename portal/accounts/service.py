@@ -1,0 +1,207 @@
+"""Sign-up, verification, sign-in, password reset and profile changes."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Membership, OrganisationDomain, Role, User
+from portal.accounts.passwords import check_password, hash_password, needs_rehash
+from portal.db import utcnow
+from portal.errors import InvalidLink
+from portal.notify.outbox import absolute_url, enqueue
+
+VERIFY_SALT = "verify-email"
+RESET_SALT = "reset-password"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    role: Role = Role.customer,
+    language: str | None = None,
+    verified: bool = False,
+) -> User:
+    """A new account; verified accounts join their organisation by email domain at once."""
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        display_name=display_name.strip(),
+        role=role,
+        language=language,
+        session_token=secrets.token_hex(16),
+        email_verified_at=utcnow() if verified else None,
+    )
+    session.add(user)
+    session.flush()
+    if verified:
+        join_organisation_by_domain(session, user)
+    return user
+
+
+def register_customer(
+    session: Session, *, email: str, password: str, display_name: str, language: str | None
+) -> User | None:
+    """Create a customer and email a verification link.
+
+    An address that already has an account gets an email saying so instead, and the caller shows
+    the same message either way, so the form does not reveal who is registered.
+    """
+    existing = get_user_by_email(session, email)
+    if existing is not None:
+        enqueue(
+            session,
+            kind="account_exists",
+            to=existing.email,
+            language=existing.language or language,
+            context={
+                "name": existing.display_name,
+                "signin_url": absolute_url("account.signin"),
+                "reset_url": absolute_url("account.forgot_password"),
+            },
+        )
+        return None
+    user = create_user(
+        session, email=email, password=password, display_name=display_name, language=language
+    )
+    send_verification(session, user)
+    return user
+
+
+def send_verification(session: Session, user: User) -> None:
+    token = _serializer(VERIFY_SALT).dumps({"user": user.id, "email": user.email})
+    enqueue(
+        session,
+        kind="verify_email",
+        to=user.email,
+        language=user.language,
+        context={
+            "name": user.display_name,
+            "verify_url": absolute_url("account.verify_email", token=token),
+            "hours": current_app.config["VERIFY_LINK_MAX_AGE"] // 3600,
+        },
+    )
+
+
+def verify_email(session: Session, token: str) -> User:
+    """Mark the address as verified and join the organisation its domain belongs to."""
+    max_age = current_app.config["VERIFY_LINK_MAX_AGE"]
+    try:
+        claims = _serializer(VERIFY_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired) as error:
+        raise InvalidLink() from error
+    user = session.get(User, claims.get("user"))
+    if user is None or user.email != claims.get("email"):
+        raise InvalidLink()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        join_organisation_by_domain(session, user)
+        session.flush()
+    return user
+
+
+def join_organisation_by_domain(session: Session, user: User) -> None:
+    """A person whose (verified) email domain belongs to an organisation becomes its member."""
+    domain = user.email.rsplit("@", 1)[-1]
+    organisation_id = session.scalar(
+        select(OrganisationDomain.organisation_id).where(OrganisationDomain.domain == domain)
+    )
+    if organisation_id is None:
+        return
+    already = session.scalar(
+        select(Membership.id).filter_by(user_id=user.id, organisation_id=organisation_id)
+    )
+    if already is None:
+        session.add(Membership(user_id=user.id, organisation_id=organisation_id))
+        session.flush()
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user whose email and password match, or None. Upgrades old hashes on the way."""
+    user = get_user_by_email(session, email)
+    if not check_password(user.password_hash if user else None, password) or user is None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+    return user
+
+
+def load_user_for_session(session: Session, session_id: str) -> User | None:
+    """Flask-Login's loader: the id carries a token that a password change rotates."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Email a reset link if the address has an account; say nothing either way."""
+    user = get_user_by_email(session, email)
+    if user is None:
+        return
+    token = _serializer(RESET_SALT).dumps({"user": user.id, "token": user.session_token})
+    enqueue(
+        session,
+        kind="reset_password",
+        to=user.email,
+        language=user.language,
+        context={
+            "name": user.display_name,
+            "reset_url": absolute_url("account.reset_password", token=token),
+            "minutes": current_app.config["RESET_LINK_MAX_AGE"] // 60,
+        },
+    )
+
+
+def user_for_reset_token(session: Session, token: str) -> User:
+    max_age = current_app.config["RESET_LINK_MAX_AGE"]
+    try:
+        claims = _serializer(RESET_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired) as error:
+        raise InvalidLink() from error
+    user = session.get(User, claims.get("user"))
+    if user is None or not secrets.compare_digest(user.session_token, str(claims.get("token"))):
+        raise InvalidLink()
+    return user
+
+
+def reset_password(session: Session, token: str, new_password: str) -> User:
+    """Set a new password; the link, and every other session of the person, stop working."""
+    user = user_for_reset_token(session, token)
+    user.password_hash = hash_password(new_password)
+    user.session_token = secrets.token_hex(16)
+    if user.email_verified_at is None:
+        # Following a link sent to the address proves it as well as the verification link does.
+        user.email_verified_at = utcnow()
+        join_organisation_by_domain(session, user)
+    session.flush()
+    return user
+
+
+def update_profile(session: Session, user: User, *, display_name: str, language: str | None):
+    user.display_name = display_name.strip()
+    user.language = language or None
+    session.flush()

@@ -1,0 +1,220 @@
+"""Realistic demo data: boards, organisations with ARR and tier, customers, ideas in every stage."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import access
+from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier, User
+from portal.accounts.passwords import hash_password
+from portal.db import utcnow
+from portal.ideas.models import (
+    Board,
+    Comment,
+    Follower,
+    FollowReason,
+    Idea,
+    IdeaTag,
+    Kind,
+    Tag,
+    Visibility,
+    Vote,
+)
+from portal.ideas.service import slugify
+from portal.lifecycle.models import StageChange
+from portal.lifecycle.stages import Stage
+
+DEMO_PASSWORD = "feedloop-demo"
+DEMO_CUSTOMER = "alice@acme.example"
+DEMO_STAFF = "sam@feedloop.example"
+DEMO_ADMIN = "admin@feedloop.example"
+
+ORGANISATIONS = [
+    ("Acme Logistics", "acme.example", Tier.key, 1_200_000, "Logistics", "North America"),
+    ("Globex Retail", "globex.example", Tier.key, 850_000, "Retail", "Europe"),
+    ("Initech Finance", "initech.example", Tier.standard, 240_000, "Finance", "North America"),
+    ("Umbrella Health", "umbrella.example", Tier.standard, 310_000, "Healthcare", "Europe"),
+    ("Huali Manufacturing", "huali.example", Tier.key, 960_000, "Manufacturing", "Asia Pacific"),
+    ("Stark Education", "stark.example", Tier.standard, 90_000, "Education", "Asia Pacific"),
+]
+
+BOARDS = [
+    ("web-app", "Web app", "The dashboard, reports and all in the browser.", Visibility.public),
+    ("mobile-app", "Mobile app", "Our iOS and Android apps.", Visibility.public),
+    ("billing", "Billing", "Invoices, plans and payment methods (customers only).",
+     Visibility.customers),
+]  # fmt: skip
+
+TAGS = ["Reporting", "Integrations", "Permissions", "Performance", "Notifications", "Export"]
+
+FIRST_NAMES = [
+    "Alice", "Bruno", "Chen", "Dana", "Emeka", "Fatima", "Gao", "Hannah", "Ivan", "Jia",
+    "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tomoko",
+]  # fmt: skip
+LAST_NAMES = ["Smith", "Wang", "Garcia", "Müller", "Okafor", "Li", "Novak", "Sato", "Kaur", "Rossi"]
+
+SUBJECTS = [
+    "dark mode", "CSV export of reports", "single sign-on with Okta", "Slack notifications",
+    "bulk edit of shipments", "custom fields on orders", "two-factor authentication",
+    "offline mode on mobile", "audit log export", "Salesforce sync", "scheduled reports",
+    "role-based permissions per team", "faster dashboard loading", "invoice PDF in Chinese",
+    "multi-currency invoices", "webhooks for status changes", "Gantt view of projects",
+    "API rate limit increase", "saved filters", "keyboard shortcuts", "Jira integration",
+    "push notifications for approvals", "data retention settings", "sub-accounts for branches",
+    "WeChat login", "annual billing discount", "usage-based plan", "barcode scanning",
+    "print labels from mobile", "Excel import",
+]  # fmt: skip
+FEATURE_TEMPLATES = ["Add {s}", "Support {s}", "{S} for the whole team", "Please add {s}"]
+BUG_TEMPLATES = ["{S} fails on large accounts", "{S} shows wrong totals", "Error 500 with {s}"]
+BODIES = [
+    "We run **{n} teams** on Feedloop and this comes up every week.\n\n- today we work around it "
+    "by hand\n- it costs us about {h} hours a month",
+    "Our competitor already offers this, and two of our prospects asked for it in demos.",
+    "Steps:\n\n1. open the page\n2. choose *All branches*\n3. wait\n\nExpected it to work, "
+    "but it does not.",
+    "This blocks our roll-out to the remaining {n} sites.",
+]
+COMMENTS = [
+    "We need this too. +1 from our operations team.",
+    "Any update on this? It is our most requested item.",
+    "Thanks for picking this up! Happy to test a beta.",
+    "A workaround we use: export to a spreadsheet and filter there.",
+    "This would save us **hours** every week.",
+]
+STAGE_WEIGHTS = [
+    (Stage.collect, 40), (Stage.analyze, 20), (Stage.plan, 18), (Stage.execute, 12),
+    (Stage.verify, 10), (Stage.closed, 10), (Stage.declined, 8), (Stage.merged, 2),
+]  # fmt: skip
+PATHS = {
+    Stage.collect: [Stage.collect],
+    Stage.analyze: [Stage.collect, Stage.analyze],
+    Stage.plan: [Stage.collect, Stage.analyze, Stage.plan],
+    Stage.execute: [Stage.collect, Stage.analyze, Stage.plan, Stage.execute],
+    Stage.verify: [Stage.collect, Stage.analyze, Stage.plan, Stage.execute, Stage.verify],
+    Stage.closed: [Stage.collect, Stage.analyze, Stage.plan, Stage.execute, Stage.verify,
+                   Stage.closed],
+    Stage.declined: [Stage.collect, Stage.analyze, Stage.declined],
+    Stage.merged: [Stage.collect, Stage.merged],
+}  # fmt: skip
+MESSAGES = {
+    Stage.analyze: "Thanks! We are looking into how many teams need this.",
+    Stage.plan: "This is on our roadmap.",
+    Stage.execute: "Work has started.",
+    Stage.verify: "Shipped! Let us know whether it solves your need.",
+    Stage.closed: "",
+    Stage.declined: "Not for now: it does not fit this year's focus. We keep listening.",
+    Stage.merged: "Duplicate of an existing idea.",
+}
+IDEA_COUNT = 120
+
+
+def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
+    """Fill an empty database with demo data; refuses to touch one that has users unless forced."""
+    if not force and session.scalar(select(func.count(User.id))):
+        return "The database already has data: demo not loaded (use --force to add it anyway)."
+    rng = random.Random(seed)
+    password_hash = hash_password(DEMO_PASSWORD)
+    now = utcnow()
+
+    def person(email: str, name: str, role: Role = Role.customer, days_ago: int = 200) -> User:
+        user = User(
+            email=email, password_hash=password_hash, display_name=name, role=role,
+            session_token=secrets.token_hex(16), email_verified_at=now - timedelta(days=days_ago),
+            created_at=now - timedelta(days=days_ago),
+        )  # fmt: skip
+        session.add(user)
+        return user
+
+    organisations = []
+    for name, domain, tier, arr, industry, region in ORGANISATIONS:
+        organisation = Organisation(name=name, tier=tier, arr=arr, industry=industry, region=region)
+        organisation.domains = [OrganisationDomain(domain=domain)]
+        session.add(organisation)
+        organisations.append((organisation, domain))
+    admin = person(DEMO_ADMIN, "Ada Admin", Role.admin)
+    staff = person(DEMO_STAFF, "Sam Product", Role.staff)
+    session.flush()
+
+    customers = [person(DEMO_CUSTOMER, "Alice Smith")]
+    session.flush()
+    session.add(Membership(user_id=customers[0].id, organisation_id=organisations[0][0].id))
+    for index in range(1, 40):
+        organisation, domain = organisations[index % len(organisations)]
+        first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[index % len(LAST_NAMES)]
+        user = person(f"{first.lower()}.{index}@{domain}", f"{first} {last}",
+                      days_ago=rng.randint(30, 400))  # fmt: skip
+        customers.append(user)
+        session.flush()
+        session.add(Membership(user_id=user.id, organisation_id=organisation.id))
+
+    boards = []
+    for position, (slug, name, description, visibility) in enumerate(BOARDS):
+        board = Board(slug=slug, name=name, description=description, visibility=visibility,
+                      position=position)  # fmt: skip
+        session.add(board)
+        boards.append(board)
+    tags = [Tag(slug=slugify(name), name=name) for name in TAGS]
+    session.add_all(tags)
+    session.flush()
+
+    stages = [stage for stage, _ in STAGE_WEIGHTS]
+    weights = [weight for _, weight in STAGE_WEIGHTS]
+    for number in range(IDEA_COUNT):
+        subject = SUBJECTS[number % len(SUBJECTS)]
+        kind = Kind.bug if number % 5 == 4 else Kind.feature
+        templates = BUG_TEMPLATES if kind == Kind.bug else FEATURE_TEMPLATES
+        title = templates[number % len(templates)].format(s=subject, S=subject.capitalize())
+        stage = rng.choices(stages, weights)[0]
+        author = rng.choice(customers)
+        created = now - timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 23))
+        board = boards[number % len(boards)]
+        body = rng.choice(BODIES).format(n=rng.randint(2, 40), h=rng.randint(2, 30))
+        idea = Idea(
+            board_id=board.id, author_id=author.id, title=title, slug=slugify(title), body=body,
+            kind=kind, stage=stage, visibility=board.visibility, created_at=created,
+            updated_at=created,
+        )  # fmt: skip
+        session.add(idea)
+        session.flush()
+        access.set_visibility(session, idea, board)
+        for tag in rng.sample(tags, rng.randint(0, 2)):
+            session.add(IdeaTag(idea_id=idea.id, tag_id=tag.id))
+
+        path = PATHS[stage]
+        moments = sorted(created + (now - created) * rng.random() for _ in path[1:])
+        previous = None
+        for step, moment in zip(path, [created, *moments], strict=True):
+            session.add(StageChange(
+                idea_id=idea.id, actor_id=None if previous is None else staff.id,
+                from_stage=previous, to_stage=step, created_at=moment,
+                public_message=MESSAGES.get(step, "") if previous is not None else "",
+            ))  # fmt: skip
+            previous = step
+
+        voters = {author.id: author, **{c.id: c for c in rng.sample(customers, rng.randint(0, 25))}}
+        for voter in voters.values():
+            session.add(Vote(idea_id=idea.id, user_id=voter.id,
+                             created_at=created + (now - created) * rng.random()))  # fmt: skip
+            reason = FollowReason.authored if voter is author else FollowReason.voted
+            session.add(Follower(idea_id=idea.id, user_id=voter.id, reason=reason))
+        idea.vote_count = len(voters)
+
+        comment_count = rng.choice([0, 0, 1, 2, 3])
+        for _ in range(comment_count):
+            commenter = rng.choice([*customers, staff])
+            session.add(Comment(idea_id=idea.id, author_id=commenter.id,
+                                body=rng.choice(COMMENTS),
+                                created_at=created + (now - created) * rng.random()))  # fmt: skip
+        idea.comment_count = comment_count
+    session.commit()
+    return (
+        f"Demo loaded: {len(boards)} boards, {len(organisations)} organisations, "
+        f"{len(customers)} customers, {IDEA_COUNT} ideas.\n"
+        f"Sign in as {DEMO_CUSTOMER} (customer), {DEMO_STAFF} (staff) or {DEMO_ADMIN} (admin), "
+        f"password {DEMO_PASSWORD}. Admin id {admin.id}."
+    )

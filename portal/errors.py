@@ -1,0 +1,40 @@
+"""Refusals by the domain, each carrying a message fit to show the person who asked."""
+
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    message = _l("That cannot be done.")
+    status = 422
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class VotingClosed(DomainError):
+    message = _l("This idea no longer takes votes.")
+
+
+class CommentingClosed(DomainError):
+    message = _l("This idea no longer takes comments.")
+
+
+class EditWindowClosed(DomainError):
+    message = _l("Comments can only be edited for 15 minutes after posting.")
+
+
+class NotAllowed(DomainError):
+    message = _l("You may not do that.")
+    status = 403
+
+
+class EmailNotVerified(DomainError):
+    message = _l("Please verify your email address first: we sent you a link.")
+    status = 403
+
+
+class InvalidLink(DomainError):
+    message = _l("This link is invalid or has expired. Ask for a new one.")
+    status = 400

@@ -1,0 +1,178 @@
+"""Boards, ideas, votes, comments, tags and followers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User, enum_column
+from portal.db import Base, UTCDateTime, utcnow
+from portal.lifecycle.stages import Stage
+
+
+class Visibility(StrEnum):
+    """Ordered from widest to narrowest audience."""
+
+    public = "public"
+    customers = "customers"
+    organisations = "organisations"
+    internal = "internal"
+
+
+class Kind(StrEnum):
+    feature = "feature"
+    bug = "bug"
+
+
+class Channel(StrEnum):
+    portal = "portal"
+    email = "email"
+    api = "api"
+    lost_deal = "lost_deal"
+    churn = "churn"
+    nps = "nps"
+    support = "support"
+    internal = "internal"
+    strategy = "strategy"
+
+
+class FollowReason(StrEnum):
+    authored = "authored"
+    voted = "voted"
+    commented = "commented"
+    chose = "chose"
+
+
+class Board(Base):
+    __tablename__ = "board"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "visibility"), default=Visibility.public
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BoardAudience(Base):
+    """The organisations that may see a board whose visibility is `organisations`."""
+
+    __tablename__ = "board_audience"
+    __table_args__ = (UniqueConstraint("board_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Idea(Base):
+    __tablename__ = "idea"
+    __table_args__ = (
+        Index("ix_idea_board_created", "board_id", "created_at"),
+        Index("ix_idea_board_votes", "board_id", "vote_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"), default=Kind.feature)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.collect)
+    # Stored as the narrower of the board's and the idea's own (see portal.access.set_visibility).
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "visibility"), default=Visibility.public
+    )
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    board: Mapped[Board] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class IdeaAudience(Base):
+    """The organisations that may see an idea whose visibility is `organisations`."""
+
+    __tablename__ = "idea_audience"
+    __table_args__ = (UniqueConstraint("idea_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class IdeaTag(Base):
+    __tablename__ = "idea_tag"
+    __table_args__ = (UniqueConstraint("idea_id", "tag_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
+
+
+class Vote(Base):
+    __tablename__ = "vote"
+    __table_args__ = (
+        UniqueConstraint("idea_id", "user_id"),
+        Index("ix_vote_idea_created", "idea_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"), default="portal")
+    original_words: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_idea_created", "idea_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+
+
+class Follower(Base):
+    """A person's subscription to an idea's news. `unfollowed_at` remembers an explicit opt-out,
+    so voting or commenting later does not silently subscribe them again."""
+
+    __tablename__ = "follower"
+    __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reason: Mapped[FollowReason] = mapped_column(enum_column(FollowReason, "follow_reason"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

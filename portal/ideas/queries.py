@@ -1,0 +1,405 @@
+"""Read models for pages: flat rows built with a fixed number of queries, visibility applied."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from markupsafe import Markup
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal.access import Viewer, boards_visible_to, ideas_visible_to
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.ideas.models import Board, Comment, Follower, Idea, IdeaTag, Kind, Tag, Vote
+from portal.ideas.service import can_edit_comment
+from portal.lifecycle import stages
+from portal.lifecycle.models import StageChange
+from portal.markdown import render_markdown
+
+TRENDING_WINDOW = timedelta(days=14)
+SIMILAR_LIMIT = 5
+
+
+class Sort(StrEnum):
+    top = "top"
+    new = "new"
+    trending = "trending"
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    slug: str
+    name: str
+    description: str
+    idea_count: int
+
+
+@dataclass
+class IdeaRow:
+    id: int
+    title: str
+    slug: str
+    kind: Kind
+    stage: stages.Stage
+    vote_count: int
+    comment_count: int
+    author_name: str
+    created_at: datetime
+    board_slug: str = ""
+    board_name: str = ""
+    viewer_voted: bool = False
+    viewer_can_vote: bool = False
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def public_status(self) -> str:
+        return str(stages.PUBLIC_STATUS[self.stage])
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class IdeaFilters:
+    sort: Sort = Sort.top
+    stage: stages.Stage | None = None
+    tag: str | None = None
+    search: str = ""
+
+
+def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
+    """The boards the viewer may see, each with the number of its ideas the viewer may see."""
+    visible_ideas = (
+        select(Idea.board_id, func.count(Idea.id).label("idea_count"))
+        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged)
+        .group_by(Idea.board_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Board, func.coalesce(visible_ideas.c.idea_count, 0))
+        .outerjoin(visible_ideas, visible_ideas.c.board_id == Board.id)
+        .where(boards_visible_to(viewer))
+        .order_by(Board.position, Board.name)
+    )
+    return [BoardRow(b.slug, b.name, b.description, count) for b, count in rows]
+
+
+def list_tags(session: Session) -> list[Tag]:
+    return list(session.scalars(select(Tag).order_by(Tag.name)))
+
+
+def _search_terms(text: str) -> list[str]:
+    return [term for term in re.split(r"\s+", text.strip()) if term][:8]
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matches(term: str):
+    pattern = f"%{_escape_like(term)}%"
+    return or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
+
+
+def list_ideas(
+    session: Session,
+    viewer: Viewer,
+    *,
+    board: Board | None,
+    filters: IdeaFilters,
+    page: int,
+    page_size: int,
+) -> Page:
+    """One page of the ideas the viewer may see, sorted and filtered. Four queries, any size."""
+    conditions = [ideas_visible_to(viewer), Idea.stage != stages.Stage.merged]
+    if board is not None:
+        conditions.append(Idea.board_id == board.id)
+    if filters.stage is not None:
+        conditions.append(Idea.stage == filters.stage)
+    if filters.tag:
+        conditions.append(
+            Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag))
+        )
+    conditions.extend(_matches(term) for term in _search_terms(filters.search))
+
+    total = session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    query = (
+        select(Idea, User.display_name, Board.slug, Board.name)
+        .join(User, User.id == Idea.author_id)
+        .join(Board, Board.id == Idea.board_id)
+        .where(*conditions)
+    )
+    if filters.sort == Sort.new:
+        query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
+    elif filters.sort == Sort.trending:
+        recent = (
+            select(Vote.idea_id, func.count(Vote.id).label("recent_votes"))
+            .where(Vote.created_at >= utcnow() - TRENDING_WINDOW)
+            .group_by(Vote.idea_id)
+            .subquery()
+        )
+        query = query.outerjoin(recent, recent.c.idea_id == Idea.id).order_by(
+            func.coalesce(recent.c.recent_votes, 0).desc(), Idea.vote_count.desc(), Idea.id.desc()
+        )
+    else:
+        query = query.order_by(Idea.vote_count.desc(), Idea.id.desc())
+    page = max(1, page)
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    items = [
+        IdeaRow(
+            id=idea.id,
+            title=idea.title,
+            slug=idea.slug,
+            kind=idea.kind,
+            stage=idea.stage,
+            vote_count=idea.vote_count,
+            comment_count=idea.comment_count,
+            author_name=author_name,
+            created_at=idea.created_at,
+            board_slug=board_slug,
+            board_name=board_name,
+        )
+        for idea, author_name, board_slug, board_name in rows
+    ]
+    _attach_viewer_votes_and_tags(session, viewer, items)
+    return Page(items=items, number=page, size=page_size, total=total)
+
+
+def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[IdeaRow]) -> None:
+    ids = [item.id for item in items]
+    if not ids:
+        return
+    voted: set[int] = set()
+    if viewer.is_signed_in:
+        voted = set(
+            session.scalars(
+                select(Vote.idea_id).where(Vote.user_id == viewer.user_id, Vote.idea_id.in_(ids))
+            )
+        )
+    tags: dict[int, list[str]] = {}
+    for idea_id, name in session.execute(
+        select(IdeaTag.idea_id, Tag.name)
+        .join(Tag)
+        .where(IdeaTag.idea_id.in_(ids))
+        .order_by(Tag.name)
+    ):
+        tags.setdefault(idea_id, []).append(name)
+    for item in items:
+        item.viewer_voted = item.id in voted
+        item.viewer_can_vote = viewer.is_signed_in and stages.accepts_votes(item.stage)
+        item.tags = tags.get(item.id, [])
+
+
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "with",
+        "is",
+        "it",
+        "be",
+        "can",
+        "add",
+        "allow",
+        "support",
+        "please",
+        "when",
+        "from",
+    ]
+)
+
+
+def similar_ideas(session: Session, viewer: Viewer, title: str) -> list[IdeaRow]:
+    """Up to five ideas the viewer may see whose titles share words with `title`."""
+    words = [w for w in re.findall(r"\w+", title.lower()) if len(w) >= 3 and w not in _STOPWORDS][
+        :8
+    ]
+    if not words:
+        return []
+    hits = [
+        case((Idea.title.ilike(f"%{_escape_like(w)}%", escape="\\"), 1), else_=0) for w in words
+    ]
+    score = sum(hits[1:], hits[0])
+    rows = session.execute(
+        select(Idea, User.display_name)
+        .join(User, User.id == Idea.author_id)
+        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged, score > 0)
+        .order_by(score.desc(), Idea.vote_count.desc())
+        .limit(SIMILAR_LIMIT)
+    ).all()
+    items = [
+        IdeaRow(
+            id=idea.id,
+            title=idea.title,
+            slug=idea.slug,
+            kind=idea.kind,
+            stage=idea.stage,
+            vote_count=idea.vote_count,
+            comment_count=idea.comment_count,
+            author_name=name,
+            created_at=idea.created_at,
+        )
+        for idea, name in rows
+    ]
+    _attach_viewer_votes_and_tags(session, viewer, items)
+    return items
+
+
+@dataclass
+class CommentRow:
+    id: int
+    author_name: str
+    author_is_staff: bool
+    body_html: Markup
+    body: str
+    created_at: datetime
+    edited: bool
+    hidden: bool
+    viewer_can_edit: bool
+    viewer_can_hide: bool
+
+
+@dataclass
+class TimelineEntry:
+    created_at: datetime
+    public_status: str
+    message: str
+
+
+@dataclass
+class IdeaPage:
+    idea: IdeaRow
+    body_html: Markup
+    board: Board
+    comments: list[CommentRow]
+    timeline: list[TimelineEntry]
+    viewer_follows: bool
+    viewer_can_comment: bool
+
+
+def idea_page(session: Session, viewer: Viewer, idea: Idea) -> IdeaPage:
+    """Everything the idea page shows, for an idea already checked visible to `viewer`."""
+    author_name, board = session.execute(
+        select(User.display_name, Board)
+        .join(Board, Board.id == idea.board_id)
+        .where(User.id == idea.author_id)
+    ).one()
+    row = IdeaRow(
+        id=idea.id,
+        title=idea.title,
+        slug=idea.slug,
+        kind=idea.kind,
+        stage=idea.stage,
+        vote_count=idea.vote_count,
+        comment_count=idea.comment_count,
+        author_name=author_name,
+        created_at=idea.created_at,
+        board_slug=board.slug,
+        board_name=board.name,
+    )
+    _attach_viewer_votes_and_tags(session, viewer, [row])
+    return IdeaPage(
+        idea=row,
+        body_html=render_markdown(idea.body),
+        board=board,
+        comments=_comments(session, viewer, idea.id),
+        timeline=_timeline(session, idea.id),
+        viewer_follows=_follows(session, viewer, idea.id),
+        viewer_can_comment=viewer.is_signed_in and stages.accepts_comments(idea.stage),
+    )
+
+
+def _comments(session: Session, viewer: Viewer, idea_id: int) -> list[CommentRow]:
+    conditions = [Comment.idea_id == idea_id, Comment.is_internal.is_(False)]
+    if not viewer.is_staff:
+        conditions.append(Comment.hidden_at.is_(None))
+    rows = session.execute(
+        select(Comment, User.display_name, User.role)
+        .join(User, User.id == Comment.author_id)
+        .where(*conditions)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [
+        CommentRow(
+            id=comment.id,
+            author_name=name,
+            author_is_staff=role != "customer",
+            body_html=render_markdown(comment.body),
+            body=comment.body,
+            created_at=comment.created_at,
+            edited=comment.edited_at is not None,
+            hidden=comment.hidden_at is not None,
+            viewer_can_edit=can_edit_comment(comment, viewer.user_id),
+            viewer_can_hide=viewer.is_staff,
+        )
+        for comment, name, role in rows
+    ]
+
+
+def _timeline(session: Session, idea_id: int) -> list[TimelineEntry]:
+    changes = session.scalars(
+        select(StageChange).where(StageChange.idea_id == idea_id).order_by(StageChange.created_at)
+    )
+    return [
+        TimelineEntry(
+            created_at=change.created_at,
+            public_status=str(stages.PUBLIC_STATUS[change.to_stage]),
+            message=change.public_message,
+        )
+        for change in changes
+    ]
+
+
+def _follows(session: Session, viewer: Viewer, idea_id: int) -> bool:
+    if not viewer.is_signed_in:
+        return False
+    return (
+        session.scalar(
+            select(Follower.id).where(
+                and_(
+                    Follower.idea_id == idea_id,
+                    Follower.user_id == viewer.user_id,
+                    Follower.unfollowed_at.is_(None),
+                )
+            )
+        )
+        is not None
+    )
+
+
+def get_comment_on_idea(session: Session, idea: Idea, comment_id: int) -> Comment | None:
+    return session.scalar(
+        select(Comment).where(
+            Comment.id == comment_id, Comment.idea_id == idea.id, Comment.is_internal.is_(False)
+        )
+    )

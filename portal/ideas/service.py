@@ -1,0 +1,192 @@
+"""What people do to ideas: submit, vote, comment, follow. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import access
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.errors import CommentingClosed, EditWindowClosed, EmailNotVerified, VotingClosed
+from portal.ideas.models import (
+    Board,
+    Channel,
+    Comment,
+    Follower,
+    FollowReason,
+    Idea,
+    Kind,
+    Vote,
+)
+from portal.lifecycle import stages
+from portal.lifecycle.models import StageChange
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """ASCII words joined by hyphens; empty for titles with no Latin letters (the id suffices)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def _require_verified(person: User) -> None:
+    if not person.is_verified:
+        raise EmailNotVerified()
+
+
+def submit_idea(
+    session: Session, *, board: Board, author: User, title: str, body: str, kind: Kind
+) -> Idea:
+    """A new idea in `collect`, visible like its board; the author votes for it and follows it."""
+    _require_verified(author)
+    idea = Idea(
+        board_id=board.id,
+        author_id=author.id,
+        title=title.strip(),
+        slug=slugify(title),
+        body=body.strip(),
+        kind=kind,
+        stage=stages.Stage.collect,
+        visibility=board.visibility,
+    )
+    session.add(idea)
+    session.flush()
+    access.set_visibility(session, idea, board)
+    session.add(StageChange(idea_id=idea.id, actor_id=author.id, to_stage=stages.Stage.collect))
+    follow_idea(session, idea=idea, person=author, reason=FollowReason.authored)
+    cast_vote(session, idea=idea, voter=author)
+    return idea
+
+
+def cast_vote(
+    session: Session,
+    *,
+    idea: Idea,
+    voter: User,
+    channel: Channel = Channel.portal,
+    original_words: str | None = None,
+) -> bool:
+    """One vote per person per idea; voting twice changes nothing. Voters follow the idea.
+
+    Returns whether a vote was added.
+    """
+    _require_verified(voter)
+    if not stages.accepts_votes(idea.stage):
+        raise VotingClosed()
+    try:
+        # A savepoint, so a concurrent identical vote only undoes this insert, not the request.
+        with session.begin_nested():
+            session.add(
+                Vote(
+                    idea_id=idea.id,
+                    user_id=voter.id,
+                    channel=channel,
+                    original_words=original_words,
+                )
+            )
+    except IntegrityError:
+        return False
+    # SQL-side increment: two voters at once must not overwrite each other's count.
+    session.execute(update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + 1))
+    follow_idea(session, idea=idea, person=voter, reason=FollowReason.voted)
+    session.flush()
+    return True
+
+
+def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
+    """Remove the person's vote, if any. Returns whether a vote was removed."""
+    if not stages.accepts_votes(idea.stage):
+        raise VotingClosed()
+    vote = session.scalar(select(Vote).filter_by(idea_id=idea.id, user_id=voter.id))
+    if vote is None:
+        return False
+    session.delete(vote)
+    session.execute(update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - 1))
+    session.flush()
+    return True
+
+
+def add_comment(session: Session, *, idea: Idea, author: User, body: str) -> Comment:
+    """A public comment in Markdown; commenting follows the idea."""
+    _require_verified(author)
+    if not stages.accepts_comments(idea.stage):
+        raise CommentingClosed()
+    comment = Comment(idea_id=idea.id, author_id=author.id, body=body.strip())
+    session.add(comment)
+    session.execute(
+        update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1)
+    )
+    follow_idea(session, idea=idea, person=author, reason=FollowReason.commented)
+    session.flush()
+    return comment
+
+
+def can_edit_comment(comment: Comment, person_id: int | None) -> bool:
+    """Authors may edit their own comment for a short window after posting."""
+    window = timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
+    return (
+        person_id is not None
+        and comment.author_id == person_id
+        and comment.hidden_at is None
+        and utcnow() - comment.created_at <= window
+    )
+
+
+def edit_comment(session: Session, *, comment: Comment, editor: User, body: str) -> Comment:
+    if not can_edit_comment(comment, editor.id):
+        raise EditWindowClosed()
+    comment.body = body.strip()
+    comment.edited_at = utcnow()
+    session.flush()
+    return comment
+
+
+def set_comment_hidden(session: Session, *, comment: Comment, staff: User, hidden: bool) -> None:
+    """Staff hide a comment from customers (and show it again); it is never deleted."""
+    if hidden == (comment.hidden_at is not None):
+        return
+    comment.hidden_at = utcnow() if hidden else None
+    comment.hidden_by_id = staff.id if hidden else None
+    delta = -1 if hidden else 1
+    session.execute(
+        update(Idea)
+        .where(Idea.id == comment.idea_id)
+        .values(comment_count=Idea.comment_count + delta)
+    )
+    session.flush()
+
+
+def follow_idea(
+    session: Session, *, idea: Idea, person: User, reason: FollowReason = FollowReason.chose
+) -> None:
+    """Follow an idea. Automatic follows (voting, commenting) respect an earlier unfollow."""
+    follower = session.scalar(select(Follower).filter_by(idea_id=idea.id, user_id=person.id))
+    if follower is None:
+        session.add(Follower(idea_id=idea.id, user_id=person.id, reason=reason))
+    elif reason == FollowReason.chose and follower.unfollowed_at is not None:
+        follower.unfollowed_at = None
+        follower.reason = reason
+    session.flush()
+
+
+def unfollow_idea(session: Session, *, idea: Idea, person: User) -> None:
+    follower = session.scalar(select(Follower).filter_by(idea_id=idea.id, user_id=person.id))
+    if follower is None:
+        session.add(
+            Follower(
+                idea_id=idea.id,
+                user_id=person.id,
+                reason=FollowReason.chose,
+                unfollowed_at=utcnow(),
+            )
+        )
+    elif follower.unfollowed_at is None:
+        follower.unfollowed_at = utcnow()
+    session.flush()

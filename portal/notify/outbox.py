@@ -1,0 +1,34 @@
+"""Enqueue email inside the caller's transaction; the worker sends it after commit."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from portal.notify.models import OutboxMessage
+
+
+def enqueue(
+    session: Session, *, kind: str, to: str, context: dict, language: str | None = None
+) -> OutboxMessage:
+    """Add one email to the outbox; it leaves only if the surrounding transaction commits."""
+    domain = current_app.config["BASE_URL"].split("://", 1)[-1].split("/")[0].split(":")[0]
+    message = OutboxMessage(
+        kind=kind,
+        to_address=to,
+        language=language or "en",
+        context=context,
+        message_id=f"<{uuid.uuid4().hex}@{domain or 'feedloop'}>",
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for an email, built from BASE_URL so it works outside a request too."""
+    base = current_app.config["BASE_URL"]
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return f"{base}{path}"

@@ -1,0 +1,57 @@
+"""HTTP: the one layer that touches request, g, current_user and flash."""
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from portal import access
+from portal.accounts.service import load_user_for_session
+from portal.db import db
+from portal.extensions import babel, login_manager
+from portal.web.error_pages import register_error_pages
+from portal.web.security import register_security_headers
+
+
+def select_locale() -> str:
+    """The profile's language, else the browser's preference, else English."""
+    from flask import current_app
+
+    languages = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    from flask import session
+
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.web.account.views import bp as account_bp
+    from portal.web.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(account_bp)
+
+    login_manager.login_view = "account.signin"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        return load_user_for_session(db.session, session_id)
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def build_viewer():
+        user = current_user if current_user.is_authenticated else None
+        g.viewer = access.viewer_for(db.session, user) if user else access.ANONYMOUS
+
+    @app.context_processor
+    def inject_layout():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+    register_error_pages(app)
+    register_security_headers(app)

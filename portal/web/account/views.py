@@ -1,0 +1,139 @@
+"""Sign up, verify, sign in and out, reset a password, edit the profile."""
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import service
+from portal.db import db
+from portal.errors import InvalidLink
+from portal.extensions import limiter
+from portal.web.account.forms import (
+    ForgotPasswordForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SigninForm,
+    SignupForm,
+)
+from portal.web.render import render, safe_next
+
+bp = Blueprint("account", __name__)
+
+CHECK_INBOX = "account/check_inbox.html"
+
+
+def _current_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("5 per minute;30 per hour", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        service.register_customer(
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+            language=_current_language(),
+        )
+        db.session.commit()
+        # The same answer whether or not the address already had an account.
+        return render(CHECK_INBOX, email=service.normalise_email(form.email.data))
+    return render("account/signup.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = service.verify_email(db.session, token)
+    except InvalidLink as refusal:
+        return render("account/invalid_link.html", status=400, message=refusal.message)
+    db.session.commit()
+    login_user(user)
+    flash(_("Your email address is verified. Welcome!"), "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.post("/verify/resend")
+@login_required
+@limiter.limit("3 per minute;10 per hour")
+def resend_verification():
+    if not current_user.is_verified:
+        service.send_verification(db.session, current_user)
+        db.session.commit()
+    return render(CHECK_INBOX, email=current_user.email)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+def signin():
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("public.home")))
+    form = SigninForm()
+    if form.validate_on_submit():
+        user = service.authenticate(db.session, email=form.email.data, password=form.password.data)
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(url_for("public.home")))
+        form.form_errors.append(_("That email and password do not match an account."))
+    status = 422 if form.errors or form.form_errors else 200
+    return render("account/signin.html", status=status, form=form)
+
+
+@bp.post("/logout")
+def signout():
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        return render(CHECK_INBOX, email=service.normalise_email(form.email.data), reset=True)
+    return render("account/forgot.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token: str):
+    try:
+        service.user_for_reset_token(db.session, token)
+    except InvalidLink as refusal:
+        return render("account/invalid_link.html", status=400, message=refusal.message)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = service.reset_password(db.session, token, form.password.data)
+        db.session.commit()
+        login_user(user)
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("public.home"))
+    return render("account/reset.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        service.update_profile(
+            db.session,
+            current_user,
+            display_name=form.display_name.data,
+            language=form.language.data,
+        )
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("account.profile"))
+    return render("account/profile.html", status=422 if form.errors else 200, form=form)

@@ -1,0 +1,256 @@
+"""Customer-facing pages: boards, ideas, votes, comments, follows."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal import access
+from portal.db import db
+from portal.errors import DomainError
+from portal.extensions import limiter
+from portal.ideas import queries, service
+from portal.ideas.models import Kind
+from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
+from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
+from portal.web.render import is_htmx, render, render_fragment, safe_next
+
+bp = Blueprint("public", __name__)
+
+
+def _voter_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
+
+
+@bp.get("/")
+def home():
+    boards = queries.list_boards(db.session, g.viewer)
+    return render("public/home.html", boards=boards)
+
+
+def _filters_from_args() -> queries.IdeaFilters:
+    sort = request.args.get("sort", queries.Sort.top)
+    stage = request.args.get("status") or None
+    return queries.IdeaFilters(
+        sort=queries.Sort(sort) if sort in queries.Sort.__members__ else queries.Sort.top,
+        stage=Stage(stage) if stage in FILTERABLE_STAGES else None,
+        tag=request.args.get("tag") or None,
+        search=request.args.get("q", "")[:200],
+    )
+
+
+@bp.get("/boards/<slug>")
+def board_show(slug: str):
+    board = access.get_visible_board_or_404(db.session, g.viewer, slug)
+    filters = _filters_from_args()
+    page = queries.list_ideas(
+        db.session,
+        g.viewer,
+        board=board,
+        filters=filters,
+        page=request.args.get("page", 1, type=int),
+        page_size=current_app.config["IDEAS_PER_PAGE"],
+    )
+    return render(
+        "public/boards/show.html",
+        block="idea_list",
+        board=board,
+        page=page,
+        filters=filters,
+        sorts=[(s.value, s) for s in queries.Sort],
+        statuses=[(s.value, PUBLIC_STATUS[s]) for s in FILTERABLE_STAGES],
+        tags=queries.list_tags(db.session),
+        vote_form=ChoiceForm(),
+    )
+
+
+@bp.route("/boards/<slug>/ideas/new", methods=["GET", "POST"])
+@login_required
+def idea_new(slug: str):
+    board = access.get_visible_board_or_404(db.session, g.viewer, slug)
+    form = IdeaForm()
+    similar = []
+    if form.validate_on_submit():
+        try:
+            idea = service.submit_idea(
+                db.session,
+                board=board,
+                author=current_user,
+                title=form.title.data,
+                body=form.body.data or "",
+                kind=Kind(form.kind.data),
+            )
+        except DomainError as refusal:
+            form.form_errors.append(str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("Thanks! Your idea is posted and you are following it."), "success")
+            return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug))
+    if form.title.data:
+        similar = queries.similar_ideas(db.session, g.viewer, form.title.data)
+    status = 422 if form.errors or form.form_errors else 200
+    return render("public/ideas/new.html", status=status, board=board, form=form, similar=similar)
+
+
+@bp.get("/ideas/similar")
+def ideas_similar():
+    similar = queries.similar_ideas(db.session, g.viewer, request.args.get("title", "")[:160])
+    return render_fragment("public/ideas/new.html", "similar_ideas", similar=similar)
+
+
+@bp.get("/ideas/<int:idea_id>")
+@bp.get("/ideas/<int:idea_id>-<slug>")
+def idea_show(idea_id: int, slug: str = ""):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    if slug != idea.slug:
+        return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug), 301)
+    page = queries.idea_page(db.session, g.viewer, idea)
+    return render(
+        "public/ideas/show.html",
+        page=page,
+        idea=page.idea,
+        comment_form=CommentForm(),
+        vote_form=ChoiceForm(),
+    )
+
+
+def _back_to_idea(idea):
+    return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug))
+
+
+@bp.post("/ideas/<int:idea_id>/vote")
+@login_required
+@limiter.limit("30 per minute", key_func=_voter_key)
+def idea_vote(idea_id: int):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    form = ChoiceForm()
+    if not form.validate():
+        abort(400)
+    try:
+        if form.action.data == "on":
+            service.cast_vote(db.session, idea=idea, voter=current_user)
+        else:
+            service.withdraw_vote(db.session, idea=idea, voter=current_user)
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(str(refusal.message), "warning")
+    else:
+        db.session.commit()
+    if not is_htmx():
+        return redirect(safe_next(url_for("public.idea_show", idea_id=idea_id)))
+    db.session.refresh(idea)
+    row = queries.idea_page(db.session, g.viewer, idea).idea
+    return render("public/ideas/_vote.html", block="vote_button", idea=row, vote_form=form)
+
+
+@bp.post("/ideas/<int:idea_id>/follow")
+@login_required
+def idea_follow(idea_id: int):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    form = ChoiceForm()
+    if not form.validate():
+        abort(400)
+    if form.action.data == "on":
+        service.follow_idea(db.session, idea=idea, person=current_user)
+        message = _("You are following this idea: we will email you when it moves.")
+    else:
+        service.unfollow_idea(db.session, idea=idea, person=current_user)
+        message = _("You no longer follow this idea.")
+    db.session.commit()
+    if not is_htmx():
+        flash(message, "success")
+        return _back_to_idea(idea)
+    page = queries.idea_page(db.session, g.viewer, idea)
+    return render(
+        "public/ideas/show.html", block="follow_button", page=page, idea=page.idea, vote_form=form
+    )
+
+
+@bp.post("/ideas/<int:idea_id>/comments")
+@login_required
+def comment_create(idea_id: int):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            service.add_comment(db.session, idea=idea, author=current_user, body=form.body.data)
+        except DomainError as refusal:
+            db.session.rollback()
+            form.form_errors.append(str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("Your comment is posted."), "success")
+            return redirect(
+                url_for("public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor="comments")
+            )
+    page = queries.idea_page(db.session, g.viewer, idea)
+    return render(
+        "public/ideas/show.html",
+        status=422,
+        page=page,
+        idea=page.idea,
+        comment_form=form,
+        vote_form=ChoiceForm(),
+    )
+
+
+def _comment_or_404(idea, comment_id: int):
+    comment = queries.get_comment_on_idea(db.session, idea, comment_id)
+    if comment is None or (comment.hidden_at is not None and not g.viewer.is_staff):
+        abort(404)
+    return comment
+
+
+@bp.route("/ideas/<int:idea_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def comment_edit(idea_id: int, comment_id: int):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    comment = _comment_or_404(idea, comment_id)
+    if not service.can_edit_comment(comment, current_user.id):
+        flash(_("Comments can only be edited by their author for 15 minutes."), "warning")
+        return _back_to_idea(idea)
+    form = CommentForm(obj=comment)
+    if form.validate_on_submit():
+        service.edit_comment(db.session, comment=comment, editor=current_user, body=form.body.data)
+        db.session.commit()
+        flash(_("Your comment is updated."), "success")
+        return _back_to_idea(idea)
+    status = 422 if form.errors else 200
+    return render("public/ideas/edit_comment.html", status=status, idea=idea, form=form)
+
+
+@bp.post("/ideas/<int:idea_id>/comments/<int:comment_id>/hide")
+@login_required
+def comment_hide(idea_id: int, comment_id: int):
+    if not g.viewer.is_staff:
+        abort(404)
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    comment = _comment_or_404(idea, comment_id)
+    form = ChoiceForm()
+    if not form.validate():
+        abort(400)
+    service.set_comment_hidden(
+        db.session, comment=comment, staff=current_user, hidden=form.action.data == "on"
+    )
+    db.session.commit()
+    return _back_to_idea(idea)
+
+
+@bp.post("/language")
+def choose_language():
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["language"] = language
+        if current_user.is_authenticated:
+            current_user.language = language
+            db.session.commit()
+    return redirect(safe_next("/"))
