@@ -62,10 +62,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        # A read request takes no lock; anything that may write takes the write lock up front,
-        # so two writers wait for each other instead of failing with "database is locked".
-        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        # Writers take the write lock up front, so two of them wait for each other (busy_timeout)
+        # instead of one failing with "database is locked" when it upgrades a read lock.
+        immediate = connection.get_execution_options().get(WRITER_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITER_OPTION = "feedloop_writer"
 
 
 def make_engine(url: str) -> Engine:
@@ -82,10 +85,13 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
+        self.writer_session_factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(**{WRITER_OPTION: True})
+        self.writer_session_factory = sessionmaker(writer, expire_on_commit=False)
         app.extensions["feedloop_db"] = self
         app.teardown_appcontext(self._close_session)
 
@@ -98,7 +104,10 @@ class Database:
     @property
     def session(self) -> Session:
         if "db_session" not in g:
-            g.db_session = self._current().session_factory()
+            current = self._current()
+            reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+            factory = current.session_factory if reading else current.writer_session_factory
+            g.db_session = factory()
         return g.db_session
 
     @staticmethod
@@ -108,8 +117,8 @@ class Database:
             session.close()
 
     def new_session(self) -> Session:
-        """A session outside the request's, for workers and scripts that own their transactions."""
-        return self._current().session_factory()
+        """A writing session outside the request's, for workers that own their transactions."""
+        return self._current().writer_session_factory()
 
 
 db = Database()

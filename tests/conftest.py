@@ -15,11 +15,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import event, text
 
 from portal import create_app
+from portal.accounts.passwords import use_cheap_hashing_for_tests
 from portal.db import Base
 from portal.models import Base as _all_models  # noqa: F401  (registers every table)
 from tests.factories import Factory
 
 PASSWORD = "correct horse battery"
+use_cheap_hashing_for_tests()
 ON_CI = bool(os.environ.get("CI"))
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "")
 DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
@@ -89,10 +91,13 @@ def app(app_config):
 
 @pytest.fixture
 def session(app):
-    """A session of the test's own, like a second process would have; commit to make data seen."""
+    """A session of the test's own, like a second process would have; commit to make data seen.
+
+    No app context is held open here: the test client must push a fresh one per request, as a
+    real server does, or requests would share one database session through `g`.
+    """
     db_session = app.extensions["feedloop_db"].session_factory()
-    with app.app_context():
-        yield db_session
+    yield db_session
     db_session.close()
 
 
@@ -109,6 +114,7 @@ def client(app):
 @pytest.fixture
 def sign_in(client):
     def sign_in_as(user, password: str = PASSWORD):
+        client.post("/logout")
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, "sign-in failed"
         return response

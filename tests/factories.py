@@ -19,11 +19,20 @@ _sequence = itertools.count(1)
 
 
 class Factory:
+    """Each method first commits, ending the test session's read snapshot, so what the requests
+    committed meanwhile is seen and SQLite does not refuse the write as stale."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def fresh(self) -> None:
+        """Forget what the test session had loaded: read again what requests committed."""
+        self.session.commit()
+        self.session.expire_all()
+
     def organisation(self, name: str | None = None, *, domain: str | None = None,
                      tier: Tier = Tier.standard, arr: int = 100_000) -> Organisation:  # fmt: skip
+        self.session.commit()
         number = next(_sequence)
         organisation = Organisation(name=name or f"Org {number}", tier=tier, arr=arr)
         self.session.add(organisation)
@@ -43,6 +52,7 @@ class Factory:
         verified: bool = True,
         language: str | None = None,
     ):
+        self.session.commit()
         user = create_user(
             self.session,
             email=email or f"person{next(_sequence)}@example.com",
@@ -67,6 +77,7 @@ class Factory:
         visibility: Visibility = Visibility.public,
         organisations: list[Organisation] = (),
     ) -> Board:
+        self.session.commit()
         number = next(_sequence)
         name = name or f"Board {number}"
         board = Board(slug=f"{ideas.slugify(name)}-{number}", name=name, visibility=visibility)
@@ -90,6 +101,7 @@ class Factory:
         visibility: Visibility | None = None,
         organisations: list[Organisation] | None = None,
     ) -> Idea:
+        self.session.commit()
         board = board or self.board()
         author = author or self.user()
         idea = ideas.submit_idea(

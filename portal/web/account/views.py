@@ -61,8 +61,8 @@ def verify_email(token: str):
 
 
 @bp.post("/verify/resend")
-@login_required
 @limiter.limit("3 per minute;10 per hour")
+@login_required
 def resend_verification():
     if not current_user.is_verified:
         service.send_verification(db.session, current_user)

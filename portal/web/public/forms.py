@@ -9,12 +9,15 @@ from portal.ideas.models import Kind
 class IdeaForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(_l("Give your idea a title.")), Length(min=6, max=160)],
+        validators=[
+            DataRequired(_l("Give your idea a title.")),
+            Length(min=6, max=160, message=_l("Use 6 to 160 characters.")),
+        ],
         description=_l("One sentence: what do you need?"),
     )
     body = TextAreaField(
         _l("Details"),
-        validators=[Length(max=10000)],
+        validators=[Length(max=10000, message=_l("Keep it under 10,000 characters."))],
         description=_l("Why it matters to you, how you work today. Markdown works."),
     )
     kind = RadioField(
@@ -28,7 +31,10 @@ class IdeaForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(
         _l("Comment"),
-        validators=[DataRequired(_l("Write something first.")), Length(max=5000)],
+        validators=[
+            DataRequired(_l("Write something first.")),
+            Length(max=5000, message=_l("Keep it under 5,000 characters.")),
+        ],
     )
 
 

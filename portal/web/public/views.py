@@ -128,8 +128,8 @@ def _back_to_idea(idea):
 
 
 @bp.post("/ideas/<int:idea_id>/vote")
-@login_required
 @limiter.limit("30 per minute", key_func=_voter_key)
+@login_required
 def idea_vote(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
     form = ChoiceForm()

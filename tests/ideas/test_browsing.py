@@ -1,0 +1,146 @@
+import re
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from portal.db import utcnow
+from portal.ideas.models import Idea, IdeaTag, Tag, Vote
+from portal.lifecycle.stages import Stage
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'class="idea-title">([^<]+)</a>', response.get_data(as_text=True))
+
+
+def test_board_sorts_by_top_new_and_trending(make, client, session):
+    board = make.board("Reports")
+    old_favourite = make.idea("Old favourite", board=board)
+    newest = make.idea("Newest idea", board=board)
+    rising = make.idea("Rising idea", board=board)
+    long_ago = utcnow() - timedelta(days=60)
+    session.execute(update(Idea).where(Idea.id == old_favourite.id).values(created_at=long_ago))
+    session.execute(update(Idea).where(Idea.id == rising.id).values(created_at=long_ago))
+    for _ in range(5):  # five votes, all months ago
+        session.add(Vote(idea_id=old_favourite.id, user_id=make.user().id, created_at=long_ago))
+    for _ in range(3):  # three votes this week
+        session.add(Vote(idea_id=rising.id, user_id=make.user().id))
+    session.execute(update(Idea).where(Idea.id == old_favourite.id).values(vote_count=6))
+    session.execute(update(Idea).where(Idea.id == rising.id).values(vote_count=4))
+    session.commit()
+
+    assert titles(client.get(f"/boards/{board.slug}"))[0] == "Old favourite"
+    assert titles(client.get(f"/boards/{board.slug}?sort=new"))[0] == "Newest idea"
+    assert titles(client.get(f"/boards/{board.slug}?sort=trending"))[0] == "Rising idea"
+    assert newest.title in titles(client.get(f"/boards/{board.slug}"))
+
+
+def test_board_filters_by_public_status_tag_and_search(make, client, session):
+    board = make.board()
+    make.idea("Dark mode for the dashboard", board=board)
+    planned = make.idea("Planned CSV export", board=board, stage=Stage.plan)
+    tagged = make.idea("Slack alerts", board=board, body="Notify our channel")
+    tag = Tag(slug="integrations", name="Integrations")
+    session.add(tag)
+    session.flush()
+    session.add(IdeaTag(idea_id=tagged.id, tag_id=tag.id))
+    session.commit()
+
+    assert titles(client.get(f"/boards/{board.slug}?status=plan")) == [planned.title]
+    assert titles(client.get(f"/boards/{board.slug}?tag=integrations")) == [tagged.title]
+    assert titles(client.get(f"/boards/{board.slug}?q=channel")) == [tagged.title]
+    assert titles(client.get(f"/boards/{board.slug}?q=dark+dashboard")) == [
+        "Dark mode for the dashboard"
+    ]
+    assert titles(client.get(f"/boards/{board.slug}?q=100%25")) == []
+    page = client.get(f"/boards/{board.slug}?status=plan").get_data(as_text=True)
+    assert "Planned" in page
+
+
+def test_search_as_you_type_returns_only_the_list(make, client):
+    board = make.board()
+    make.idea("Dark mode", board=board)
+    response = client.get(f"/boards/{board.slug}?q=dark", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.strip().startswith('<section id="idea-list"')
+    assert "Dark mode" in html and "<html" not in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_board_paginates_twenty_ideas_a_page(make, client, session):
+    board = make.board()
+    author = make.user()
+    for number in range(45):
+        make.idea(f"Idea number {number:02d}", board=board, author=author)
+    first = client.get(f"/boards/{board.slug}?sort=new")
+    third = client.get(f"/boards/{board.slug}?sort=new&page=3")
+    assert len(titles(first)) == 20 and titles(first)[0] == "Idea number 44"
+    assert titles(third) == [f"Idea number {n:02d}" for n in range(4, -1, -1)]
+    assert "Page 3 of 3" in third.get_data(as_text=True)
+    assert 'rel="next"' in first.get_data(as_text=True)
+
+
+def _fill(session, board, author, count):
+    session.add_all(
+        Idea(board_id=board.id, author_id=author.id, title=f"Bulk idea {n}", slug=f"bulk-{n}")
+        for n in range(count)
+    )
+    session.commit()
+
+
+def test_board_page_runs_the_same_number_of_queries_for_10_and_500_ideas(
+    make, client, sign_in, session, count_queries
+):
+    small, large = make.board("Small"), make.board("Large")
+    author = make.user()
+    _fill(session, small, author, 10)
+    _fill(session, large, author, 500)
+    tag = Tag(slug="t", name="T")
+    session.add(tag)
+    session.flush()
+    session.add_all(IdeaTag(idea_id=i, tag_id=tag.id) for i in range(1, 511, 7))
+    session.commit()
+    sign_in(author)
+
+    counts = {}
+    for board in (small, large):
+        with count_queries() as counter:
+            assert client.get(f"/boards/{board.slug}?sort=trending").status_code == 200
+        counts[board.name] = counter.count
+    assert counts["Small"] == counts["Large"]
+    assert counts["Large"] <= 10
+
+
+def test_idea_page_runs_a_fixed_number_of_queries(make, client, sign_in, count_queries):
+    idea = make.idea()
+    viewer = make.user()
+    sign_in(viewer)
+    for _ in range(3):
+        client.post(f"/ideas/{idea.id}/comments", data={"body": "More please"})
+    with count_queries() as few:
+        client.get(f"/ideas/{idea.id}-{idea.slug}")
+    for _ in range(20):
+        client.post(f"/ideas/{idea.id}/comments", data={"body": "More please"})
+    with count_queries() as many:
+        client.get(f"/ideas/{idea.id}-{idea.slug}")
+    assert few.count == many.count
+
+
+def test_idea_url_with_id_alone_or_old_slug_redirects_to_the_canonical_one(make, client):
+    idea = make.idea("Export reports to CSV")
+    for path in (f"/ideas/{idea.id}", f"/ideas/{idea.id}-old-title"):
+        response = client.get(path)
+        assert response.status_code == 301
+        assert response.headers["Location"] == f"/ideas/{idea.id}-export-reports-to-csv"
+
+
+def test_idea_page_shows_everything_a_customer_needs(make, client):
+    idea = make.idea("Export reports", body="We need **CSV** files", stage=Stage.plan)
+    page = client.get(f"/ideas/{idea.id}-{idea.slug}").get_data(as_text=True)
+    assert "<strong>CSV</strong>" in page
+    assert "Planned" in page and "Feature" in page and "Casey Customer" in page
+    assert 'id="timeline-heading"' in page
+
+
+def test_unknown_board_and_idea_are_404(client):
+    assert client.get("/boards/nope").status_code == 404
+    assert client.get("/ideas/999").status_code == 404

@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from portal.accounts.models import Role
+from portal.db import utcnow
+from portal.ideas.models import Comment, Follower, Idea
+
+
+def test_comment_markdown_is_rendered_and_sanitised(make, client, sign_in, session):
+    idea = make.idea()
+    commenter = make.user(name="Dana")
+    sign_in(commenter)
+    body = "**Yes** <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    response = client.post(f"/ideas/{idea.id}/comments", data={"body": body})
+    assert response.status_code == 302
+    page = client.get(f"/ideas/{idea.id}-{idea.slug}").get_data(as_text=True)
+    assert "<strong>Yes</strong>" in page
+    assert "<script>alert" not in page and "javascript:" not in page and "onerror" not in page
+    make.fresh()
+    assert session.get(Idea, idea.id).comment_count == 1
+    follower = session.scalar(select(Follower).filter_by(idea_id=idea.id, user_id=commenter.id))
+    assert follower.reason == "commented"
+
+
+def test_empty_comment_is_refused_with_a_message(make, client, sign_in, session):
+    idea = make.idea()
+    sign_in(make.user())
+    response = client.post(f"/ideas/{idea.id}/comments", data={"body": "  "})
+    assert response.status_code == 422
+    assert "Write something first." in response.get_data(as_text=True)
+    assert session.scalar(select(Comment.id)) is None
+
+
+def test_author_edits_a_comment_within_15_minutes_only(make, client, sign_in, session):
+    idea = make.idea()
+    author = make.user()
+    sign_in(author)
+    client.post(f"/ideas/{idea.id}/comments", data={"body": "First draft"})
+    comment = session.scalar(select(Comment))
+    edit_url = f"/ideas/{idea.id}/comments/{comment.id}/edit"
+
+    assert client.post(edit_url, data={"body": "Second draft"}).status_code == 302
+    page = client.get(f"/ideas/{idea.id}-{idea.slug}").get_data(as_text=True)
+    assert "Second draft" in page and "edited" in page
+
+    sign_in(make.user())
+    client.post(edit_url, data={"body": "Vandalised"})
+    sign_in(author)
+    session.execute(update(Comment).values(created_at=utcnow() - timedelta(minutes=16)))
+    session.commit()
+    response = client.post(edit_url, data={"body": "Too late"}, follow_redirects=True)
+    assert "15 minutes" in response.get_data(as_text=True)
+    make.fresh()
+    assert session.get(Comment, comment.id).body == "Second draft"
+
+
+def test_staff_hide_a_comment_from_customers_and_show_it_again(make, client, sign_in, session):
+    idea = make.idea()
+    customer = make.user()
+    sign_in(customer)
+    client.post(f"/ideas/{idea.id}/comments", data={"body": "Rude words"})
+    comment = session.scalar(select(Comment))
+    hide_url = f"/ideas/{idea.id}/comments/{comment.id}/hide"
+
+    assert client.post(hide_url, data={"action": "on"}).status_code == 404  # customers can't
+
+    sign_in(make.user(role=Role.staff))
+    client.post(hide_url, data={"action": "on"})
+    staff_view = client.get(f"/ideas/{idea.id}-{idea.slug}").get_data(as_text=True)
+    assert "Rude words" in staff_view and "hidden from customers" in staff_view
+
+    sign_in(customer)
+    assert "Rude words" not in client.get(f"/ideas/{idea.id}-{idea.slug}").get_data(as_text=True)
+    make.fresh()
+    assert session.get(Idea, idea.id).comment_count == 0
+
+    sign_in(make.user(role=Role.staff))
+    client.post(hide_url, data={"action": "off"})
+    sign_in(customer)
+    assert "Rude words" in client.get(f"/ideas/{idea.id}-{idea.slug}").get_data(as_text=True)
+
+
+def test_follow_and_unfollow_buttons(make, client, sign_in):
+    idea = make.idea()
+    sign_in(make.user())
+    url = f"/ideas/{idea.id}-{idea.slug}"
+    assert ">\n          Follow\n" in client.get(url).get_data(as_text=True).replace(
+        "  Follow", "  Follow"
+    )
+    response = client.post(
+        f"/ideas/{idea.id}/follow", data={"action": "on"}, headers={"HX-Request": "true"}
+    )
+    html = response.get_data(as_text=True)
+    assert html.strip().startswith(f'<form id="follow-button-{idea.id}"')
+    assert "Unfollow" in html
+    client.post(f"/ideas/{idea.id}/follow", data={"action": "off"})
+    assert "Unfollow" not in client.get(url).get_data(as_text=True)

@@ -1,0 +1,54 @@
+"""Every schema change is a migration: upgrading from empty must give exactly the models."""
+
+import uuid
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from portal import create_app
+from portal.cli import alembic_config
+from portal.db import Base
+from tests.conftest import POSTGRES_URL, require
+
+
+def upgrade_and_compare(app_config, url):
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, Base.metadata)
+        tables = set(inspect(connection).get_table_names())
+    engine.dispose()
+    app.extensions["feedloop_db"].engine.dispose()
+    return differences, tables
+
+
+def test_sqlite_upgrade_from_empty_matches_the_models(app_config, tmp_path):
+    differences, tables = upgrade_and_compare(app_config, f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    assert differences == []
+    assert {"idea", "vote", "comment", "follower", "outbox_message"} <= tables
+
+
+@pytest.mark.postgres
+def test_postgresql_upgrade_from_empty_matches_the_models(app_config):
+    require(bool(POSTGRES_URL), "PORTAL_TEST_POSTGRES_URL is not set (no PostgreSQL server)")
+    name = f"feedloop_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+        differences, tables = upgrade_and_compare(app_config, url)
+        assert differences == []
+        assert "idea" in tables
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,113 @@
+"""CSRF, rate limits and security headers, with the protections switched on as in production."""
+
+import re
+
+import pytest
+
+from portal.extensions import limiter
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": True}
+
+
+@pytest.fixture
+def protected_app(app):
+    limiter.reset()
+    return app
+
+
+def test_forms_without_the_csrf_token_are_refused(protected_app, make):
+    client = protected_app.test_client()
+    user = make.user()
+    refused = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
+    assert refused.status_code == 400
+    assert "Your form expired" in refused.get_data(as_text=True)
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    accepted = client.post(
+        "/login",
+        data={"email": user.email, "password": "correct horse battery", "csrf_token": token},
+    )
+    assert accepted.status_code == 302
+
+
+def test_htmx_requests_carry_the_csrf_token_in_a_header(protected_app, make):
+    client = protected_app.test_client()
+    idea = make.idea()
+    voter = make.user()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={"email": voter.email, "password": "correct horse battery", "csrf_token": token},
+    )
+    response = client.post(
+        f"/ideas/{idea.id}/vote",
+        data={"action": "on"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 200 and '<span class="vote-count">2</span>' in response.text
+
+
+def _signin_attempts(app, count, address):
+    client = app.test_client()
+    statuses = []
+    for _ in range(count):
+        page = client.get("/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post(
+            "/login",
+            data={"email": "x@example.com", "password": "wrong", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_sign_in_is_rate_limited_per_address(protected_app):
+    statuses = _signin_attempts(protected_app, 11, "10.9.8.7")
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429
+    assert _signin_attempts(protected_app, 1, "10.9.8.6") == [422]
+
+
+def test_sign_up_is_rate_limited(protected_app):
+    client = protected_app.test_client()
+    statuses = []
+    for n in range(6):
+        page = client.get("/signup").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        data = {"display_name": "X", "email": f"x{n}@example.com", "password": "long password!"}
+        statuses.append(client.post("/signup", data={**data, "csrf_token": token}).status_code)
+    assert statuses == [200] * 5 + [429]
+
+
+def test_voting_is_rate_limited_per_person(protected_app, make):
+    client = protected_app.test_client()
+    idea = make.idea()
+    voter = make.user()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={"email": voter.email, "password": "correct horse battery", "csrf_token": token},
+    )
+    headers = {"X-CSRFToken": token}
+    statuses = [
+        client.post(
+            f"/ideas/{idea.id}/vote", data={"action": "on" if n % 2 else "off"}, headers=headers
+        ).status_code
+        for n in range(31)
+    ]
+    assert statuses[:30] == [302] * 30 and statuses[30] == 429
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.get_data(as_text=True)  # no inline script to allow
