@@ -8,7 +8,6 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-
 import portal.db
 
 revision = ${repr(up_revision)}

@@ -76,6 +76,15 @@ def register_cli(app: Flask) -> None:
         summary = load_demo(db.session, force=force)
         click.echo(summary)
 
+    @app.cli.command("refresh-scores")
+    def refresh_scores():
+        """Re-score every idea (persistence and freshness change with time: run it nightly)."""
+        from portal.priority.service import refresh_all_scores
+
+        count = refresh_all_scores(db.session)
+        db.session.commit()
+        click.echo(f"{count} ideas re-scored")
+
     @app.cli.command("outbox-worker")
     @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
     @click.option("--interval", default=2.0, help="Seconds between polls.")

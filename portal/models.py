@@ -1,7 +1,9 @@
 """Every model, imported once so Base.metadata knows all tables (Alembic, tests)."""
 
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, User
+from portal.audit.models import AuditEntry
 from portal.db import Base
+from portal.feedback.models import Feedback
 from portal.ideas.models import (
     Board,
     BoardAudience,
@@ -13,10 +15,13 @@ from portal.ideas.models import (
     Tag,
     Vote,
 )
-from portal.lifecycle.models import StageChange
+from portal.lifecycle.models import DomainEvent, StageChange
 from portal.notify.models import OutboxMessage
+from portal.priority.models import IdeaRating, PriorityFactor
+from portal.settings.models import Setting
 
 __all__ = [
+    "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "Membership", "Organisation", "OrganisationDomain", "OutboxMessage", "StageChange", "Tag",
     "User", "Vote",

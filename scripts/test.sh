@@ -9,11 +9,11 @@ bash scripts/setup.sh
 if [ -z "${PORTAL_TEST_POSTGRES_URL:-}" ] && command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
   version=$(ls /usr/lib/postgresql | sort -n | tail -1)
   pg_ctlcluster "$version" main start 2>/dev/null || true
-  for _ in $(seq 1 30); do runuser -u postgres -- pg_isready -q -h 127.0.0.1 && break; sleep 1; done
-  runuser -u postgres -- psql -q -h 127.0.0.1 -tc "SELECT 1 FROM pg_roles WHERE rolname='feedloop'" | grep -q 1 \
-    || runuser -u postgres -- psql -q -h 127.0.0.1 -c "CREATE ROLE feedloop LOGIN CREATEDB PASSWORD 'feedloop'"
-  runuser -u postgres -- psql -q -h 127.0.0.1 -tc "SELECT 1 FROM pg_database WHERE datname='feedloop_test'" | grep -q 1 \
-    || runuser -u postgres -- psql -q -h 127.0.0.1 -c "CREATE DATABASE feedloop_test OWNER feedloop"
+  for _ in $(seq 1 30); do runuser -u postgres -- pg_isready -q && break; sleep 1; done
+  runuser -u postgres -- psql -q -tc "SELECT 1 FROM pg_roles WHERE rolname='feedloop'" | grep -q 1 \
+    || runuser -u postgres -- psql -q -c "CREATE ROLE feedloop LOGIN CREATEDB PASSWORD 'feedloop'"
+  runuser -u postgres -- psql -q -tc "SELECT 1 FROM pg_database WHERE datname='feedloop_test'" | grep -q 1 \
+    || runuser -u postgres -- psql -q -c "CREATE DATABASE feedloop_test OWNER feedloop"
   export PORTAL_TEST_POSTGRES_URL="postgresql+psycopg://feedloop:feedloop@127.0.0.1:5432/feedloop_test"
 fi
 

@@ -6,13 +6,14 @@ import secrets
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Membership, OrganisationDomain, Role, User
+from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier, User
 from portal.accounts.passwords import check_password, hash_password, needs_rehash
+from portal.audit.service import record
 from portal.db import utcnow
-from portal.errors import InvalidLink
+from portal.errors import DomainError, InvalidLink
 from portal.notify.outbox import absolute_url, enqueue
 
 VERIFY_SALT = "verify-email"
@@ -205,3 +206,72 @@ def update_profile(session: Session, user: User, *, display_name: str, language:
     user.display_name = display_name.strip()
     user.language = language or None
     session.flush()
+
+
+class OrganisationRefused(DomainError):
+    pass
+
+
+def save_organisation(
+    session: Session,
+    *,
+    actor: User,
+    organisation: Organisation | None,
+    name: str,
+    domains: list[str],
+    tier: Tier,
+    arr: int,
+    industry: str,
+    region: str,
+) -> Organisation:
+    """Create or update an organisation; verified people of its domains become members."""
+    name = name.strip()
+    clash = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    if clash is not None and (organisation is None or clash != organisation.id):
+        raise OrganisationRefused(f"An organisation called “{name}” exists already.")
+    domains = sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
+    taken = session.execute(
+        select(OrganisationDomain.domain, Organisation.name)
+        .join(Organisation)
+        .where(OrganisationDomain.domain.in_(domains))
+        .where(Organisation.id != (organisation.id if organisation else -1))
+    ).first()
+    if taken is not None:
+        raise OrganisationRefused(f"{taken[0]} already belongs to {taken[1]}.")
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+    organisation.name, organisation.tier, organisation.arr = name, tier, arr
+    organisation.industry, organisation.region = industry.strip(), region.strip()
+    session.flush()
+    session.execute(
+        delete(OrganisationDomain).where(
+            OrganisationDomain.organisation_id == organisation.id,
+            OrganisationDomain.domain.not_in(domains),
+        )
+    )
+    current = set(
+        session.scalars(
+            select(OrganisationDomain.domain).where(
+                OrganisationDomain.organisation_id == organisation.id
+            )
+        )
+    )
+    for domain in set(domains) - current:
+        session.add(OrganisationDomain(organisation_id=organisation.id, domain=domain))
+    session.flush()
+    for user in session.scalars(
+        select(User).where(User.email_verified_at.is_not(None), _email_in_domains(domains))
+    ):
+        join_organisation_by_domain(session, user)
+    record(session, actor_id=actor.id, action="organisation.saved", target_type="organisation",
+           target_id=organisation.id, name=name, tier=tier, arr=arr, domains=domains)  # fmt: skip
+    return organisation
+
+
+def _email_in_domains(domains: list[str]):
+    from sqlalchemy import false, or_
+
+    if not domains:
+        return false()
+    return or_(*(User.email.like(f"%@{domain}") for domain in domains))

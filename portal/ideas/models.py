@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User, enum_column
 from portal.db import Base, UTCDateTime, utcnow
-from portal.lifecycle.stages import Stage
+from portal.lifecycle.stages import Horizon, Stage
 
 
 class Visibility(StrEnum):
@@ -25,6 +35,22 @@ class Visibility(StrEnum):
 class Kind(StrEnum):
     feature = "feature"
     bug = "bug"
+
+
+class Severity(StrEnum):
+    """Bug severity: s1 blocks the main workflow for many customers, s4 is cosmetic."""
+
+    s1 = "s1"
+    s2 = "s2"
+    s3 = "s3"
+    s4 = "s4"
+
+
+class Grade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
 
 
 class Channel(StrEnum):
@@ -96,9 +122,26 @@ class Idea(Base):
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written only by portal.lifecycle.service, with the stage.
+    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    horizon: Mapped[Horizon | None] = mapped_column(enum_column(Horizon, "horizon"), default=None)
+    target_date: Mapped[date | None] = mapped_column(Date, default=None)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"), default=None)
+    # Enrichment by staff.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    severity: Mapped[Severity | None] = mapped_column(
+        enum_column(Severity, "severity"), default=None
+    )
+    # SLA clocks (bugs): the first staff answer and the resolution.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Priority, stored so lists can sort by it (portal.priority.service keeps it current).
+    score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    grade: Mapped[Grade | None] = mapped_column(enum_column(Grade, "grade"), default=None)
+    grade_override_reason: Mapped[str] = mapped_column(Text, default="")
 
     board: Mapped[Board] = relationship(lazy="raise")
-    author: Mapped[User] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise", foreign_keys=[author_id])
 
 
 class IdeaAudience(Base):

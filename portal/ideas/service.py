@@ -7,14 +7,21 @@ import unicodedata
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import access
 from portal.accounts.models import User
+from portal.audit.service import record
 from portal.db import utcnow
-from portal.errors import CommentingClosed, EditWindowClosed, EmailNotVerified, VotingClosed
+from portal.errors import (
+    CommentingClosed,
+    EditWindowClosed,
+    EmailNotVerified,
+    NotAllowed,
+    VotingClosed,
+)
 from portal.ideas.models import (
     Board,
     Channel,
@@ -22,11 +29,15 @@ from portal.ideas.models import (
     Follower,
     FollowReason,
     Idea,
+    IdeaTag,
     Kind,
+    Severity,
+    Tag,
     Vote,
 )
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
+from portal.lifecycle.service import record_event
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -42,10 +53,22 @@ def _require_verified(person: User) -> None:
 
 
 def submit_idea(
-    session: Session, *, board: Board, author: User, title: str, body: str, kind: Kind
+    session: Session,
+    *,
+    board: Board,
+    author: User,
+    title: str,
+    body: str,
+    kind: Kind,
+    on_behalf_by: User | None = None,
+    channel: Channel = Channel.portal,
 ) -> Idea:
-    """A new idea in `collect`, visible like its board; the author votes for it and follows it."""
-    _require_verified(author)
+    """A new idea in `collect`, visible like its board; the author votes for it and follows it.
+
+    Staff may submit on a customer's behalf (`on_behalf_by`), keeping the channel it came from.
+    """
+    if on_behalf_by is None:
+        _require_verified(author)
     idea = Idea(
         board_id=board.id,
         author_id=author.id,
@@ -59,9 +82,12 @@ def submit_idea(
     session.add(idea)
     session.flush()
     access.set_visibility(session, idea, board)
-    session.add(StageChange(idea_id=idea.id, actor_id=author.id, to_stage=stages.Stage.collect))
+    actor = on_behalf_by or author
+    session.add(StageChange(idea_id=idea.id, actor_id=actor.id, to_stage=stages.Stage.collect))
     follow_idea(session, idea=idea, person=author, reason=FollowReason.authored)
-    cast_vote(session, idea=idea, voter=author)
+    cast_vote(session, idea=idea, voter=author, channel=channel,
+              original_words=body if on_behalf_by else None)  # fmt: skip
+    record_event(session, "idea.created", idea_id=idea.id, actor_id=actor.id)
     return idea
 
 
@@ -75,9 +101,11 @@ def cast_vote(
 ) -> bool:
     """One vote per person per idea; voting twice changes nothing. Voters follow the idea.
 
-    Returns whether a vote was added.
+    Returns whether a vote was added. Votes through other channels are logged by staff for a
+    customer, who need not have verified an address.
     """
-    _require_verified(voter)
+    if channel == Channel.portal:
+        _require_verified(voter)
     if not stages.accepts_votes(idea.stage):
         raise VotingClosed()
     try:
@@ -190,3 +218,67 @@ def unfollow_idea(session: Session, *, idea: Idea, person: User) -> None:
     elif follower.unfollowed_at is None:
         follower.unfollowed_at = utcnow()
     session.flush()
+
+
+def enrich_idea(
+    session: Session,
+    *,
+    idea: Idea,
+    actor: User,
+    board: Board,
+    kind: Kind,
+    severity: Severity | None,
+    owner_id: int | None,
+    tag_names: list[str],
+) -> None:
+    """Staff enrichment: board (visibility follows), kind, bug severity, owner, module tags."""
+    changes = {}
+    if board.id != idea.board_id:
+        changes["board"] = board.slug
+        idea.board_id = board.id
+        access.set_visibility(session, idea, board)
+    if kind != idea.kind:
+        changes["kind"] = kind
+        idea.kind = kind
+    severity = severity if kind == Kind.bug else None
+    if severity != idea.severity:
+        changes["severity"] = severity
+        idea.severity = severity
+    if owner_id != idea.owner_id:
+        changes["owner"] = owner_id
+        idea.owner_id = owner_id
+    if _set_tags(session, idea, tag_names):
+        changes["tags"] = sorted(tag_names)
+    if changes:
+        record(session, actor_id=actor.id, action="idea.enriched", target_type="idea",
+               target_id=idea.id, **changes)  # fmt: skip
+    session.flush()
+
+
+def _set_tags(session: Session, idea: Idea, names: list[str]) -> bool:
+    wanted = {slugify(name): name.strip() for name in names if slugify(name)}
+    existing = {t.slug: t for t in session.scalars(select(Tag).where(Tag.slug.in_(wanted)))}
+    for slug, name in wanted.items():
+        if slug not in existing:
+            existing[slug] = Tag(slug=slug, name=name[:40])
+            session.add(existing[slug])
+    session.flush()
+    current = set(session.scalars(select(IdeaTag.tag_id).where(IdeaTag.idea_id == idea.id)))
+    target = {existing[slug].id for slug in wanted}
+    if current == target:
+        return False
+    session.execute(
+        delete(IdeaTag).where(IdeaTag.idea_id == idea.id, IdeaTag.tag_id.not_in(target))
+    )
+    session.add_all(IdeaTag(idea_id=idea.id, tag_id=tag_id) for tag_id in target - current)
+    return True
+
+
+def add_internal_note(session: Session, *, idea: Idea, author: User, body: str) -> Comment:
+    """A staff-only note: never on a customer's page, email, feed or API response."""
+    if not author.is_staff:
+        raise NotAllowed()
+    note = Comment(idea_id=idea.id, author_id=author.id, body=body.strip(), is_internal=True)
+    session.add(note)
+    session.flush()
+    return note

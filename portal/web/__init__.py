@@ -27,10 +27,12 @@ def select_locale() -> str:
 
 def register_blueprints(app: Flask) -> None:
     from portal.web.account.views import bp as account_bp
+    from portal.web.admin import bp as admin_bp
     from portal.web.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(admin_bp)
 
     login_manager.login_view = "account.signin"
     login_manager.login_message = None
@@ -52,6 +54,15 @@ def register_blueprints(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+    @app.template_filter("age")
+    def age(moment):
+        """How long ago, in words and the viewer's language ("3 weeks")."""
+        from flask_babel import format_timedelta
+
+        from portal.db import utcnow
+
+        return format_timedelta(utcnow() - moment, threshold=1.0)
 
     register_error_pages(app)
     register_security_headers(app)

@@ -111,6 +111,10 @@ def ideas_similar():
 @bp.get("/ideas/<int:idea_id>-<slug>")
 def idea_show(idea_id: int, slug: str = ""):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    if idea.stage == Stage.merged and idea.merged_into_id:
+        target = access.get_visible_idea_or_404(db.session, g.viewer, idea.merged_into_id)
+        flash(_("Idea #%(id)d was merged into this one.", id=idea.id), "success")
+        return redirect(url_for("public.idea_show", idea_id=target.id, slug=target.slug))
     if slug != idea.slug:
         return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug), 301)
     page = queries.idea_page(db.session, g.viewer, idea)

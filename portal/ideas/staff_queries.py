@@ -1,0 +1,335 @@
+"""Read models for the admin area. Staff see every idea, so no visibility filter applies here;
+every function still runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from markupsafe import Markup
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from portal.accounts.models import Organisation, User
+from portal.db import utcnow
+from portal.feedback.models import Feedback
+from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag, Vote
+from portal.ideas.queries import Page
+from portal.lifecycle import stages
+from portal.lifecycle.models import StageChange
+from portal.markdown import render_markdown
+from portal.priority.scoring import Demand, ScoreCard
+from portal.priority.service import organisation_demand_columns, score_card
+from portal.priority.sla import SlaState, sla_state
+from portal.settings.service import WorkspaceSettings
+
+PAGE_SIZE = 50
+
+
+class StaffSort(StrEnum):
+    score = "score"
+    grade = "grade"
+    arr = "arr"
+    votes = "votes"
+    oldest = "oldest"
+    newest = "newest"
+
+
+@dataclass(frozen=True)
+class StaffFilters:
+    sort: StaffSort = StaffSort.score
+    stage: stages.Stage | None = None
+    board_id: int | None = None
+    tag: str | None = None
+    owner_id: int | None = None
+    grade: Grade | None = None
+    kind: Kind | None = None
+    search: str = ""
+
+
+@dataclass
+class StaffIdeaRow:
+    id: int
+    title: str
+    stage: stages.Stage
+    kind: Kind
+    board_name: str
+    vote_count: int
+    score: float
+    grade: Grade | None
+    organisations: int
+    arr: int
+    key_accounts: int
+    owner_name: str | None
+    created_at: datetime
+    severity: Severity | None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def public_status(self) -> str:
+        return str(stages.PUBLIC_STATUS[self.stage])
+
+
+def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
+    """The admin ideas list with demand columns; three queries whatever the page holds."""
+    demand = organisation_demand_columns()
+    owner = aliased(User)
+    conditions = []
+    if filters.stage:
+        conditions.append(Idea.stage == filters.stage)
+    if filters.board_id:
+        conditions.append(Idea.board_id == filters.board_id)
+    if filters.owner_id:
+        conditions.append(Idea.owner_id == filters.owner_id)
+    if filters.grade:
+        conditions.append(Idea.grade == filters.grade)
+    if filters.kind:
+        conditions.append(Idea.kind == filters.kind)
+    if filters.tag:
+        conditions.append(
+            Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag))
+        )
+    if filters.search.strip():
+        term = filters.search.strip()
+        if term.lstrip("#").isdigit():
+            conditions.append(Idea.id == int(term.lstrip("#")))
+        else:
+            conditions.append(Idea.title.ilike(f"%{term}%"))
+    arr = func.coalesce(demand.c.arr, 0)
+    order = {
+        StaffSort.score: [Idea.score.desc()],
+        StaffSort.grade: [case((Idea.grade.is_(None), 1), else_=0), Idea.grade, Idea.score.desc()],
+        StaffSort.arr: [arr.desc(), Idea.score.desc()],
+        StaffSort.votes: [Idea.vote_count.desc()],
+        StaffSort.oldest: [Idea.created_at.asc()],
+        StaffSort.newest: [Idea.created_at.desc()],
+    }[filters.sort]
+    total = session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    rows = session.execute(
+        select(
+            Idea,
+            Board.name,
+            owner.display_name,
+            func.coalesce(demand.c.organisations, 0),
+            arr,
+            func.coalesce(demand.c.key_accounts, 0),
+        )
+        .join(Board, Board.id == Idea.board_id)
+        .outerjoin(owner, owner.id == Idea.owner_id)
+        .outerjoin(demand, demand.c.idea_id == Idea.id)
+        .where(*conditions)
+        .order_by(*order, Idea.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    items = [
+        StaffIdeaRow(
+            id=idea.id,
+            title=idea.title,
+            stage=idea.stage,
+            kind=idea.kind,
+            board_name=board,
+            vote_count=idea.vote_count,
+            score=idea.score,
+            grade=idea.grade,
+            organisations=orgs,
+            arr=arr_sum,
+            key_accounts=keys,
+            owner_name=owner_name,
+            created_at=idea.created_at,
+            severity=idea.severity,
+        )  # fmt: skip
+        for idea, board, owner_name, orgs, arr_sum, keys in rows
+    ]
+    tags: dict[int, list[str]] = {}
+    if items:
+        for idea_id, name in session.execute(
+            select(IdeaTag.idea_id, Tag.name)
+            .join(Tag)
+            .where(IdeaTag.idea_id.in_([i.id for i in items]))
+        ):
+            tags.setdefault(idea_id, []).append(name)
+    for item in items:
+        item.tags = sorted(tags.get(item.id, []))
+    return Page(items=items, number=max(page, 1), size=PAGE_SIZE, total=total)
+
+
+@dataclass
+class NoteRow:
+    id: int
+    author_name: str
+    body_html: Markup
+    is_internal: bool
+    hidden: bool
+    created_at: datetime
+
+
+@dataclass
+class TimelineRow:
+    created_at: datetime
+    actor_name: str | None
+    from_status: str | None
+    to_status: str
+    public_message: str
+    internal_note: str
+
+
+@dataclass
+class FeedbackRow:
+    id: int
+    person_name: str
+    organisation_name: str | None
+    channel: str
+    original_words: str
+    created_at: datetime
+
+
+@dataclass
+class Workbench:
+    """Everything staff see about one idea."""
+
+    idea: Idea
+    body_html: Markup
+    board_name: str
+    author_name: str
+    owner_name: str | None
+    merged_into_title: str | None
+    tags: list[Tag]
+    card: ScoreCard
+    demand: Demand
+    ratings: dict[int, int]
+    notes: list[NoteRow]
+    timeline: list[TimelineRow]
+    feedback: list[FeedbackRow]
+    allowed_targets: list[stages.Stage]
+    sla: SlaState | None
+
+    @property
+    def public_status(self) -> str:
+        return str(stages.PUBLIC_STATUS[self.idea.stage])
+
+
+def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettings) -> Workbench:
+    """The admin idea page: demand, score explanation, notes, moves and feedback."""
+    from portal.priority.models import IdeaRating
+
+    author = aliased(User)
+    owner = aliased(User)
+    board_name, author_name, owner_name = session.execute(
+        select(Board.name, author.display_name, owner.display_name)
+        .select_from(Idea)
+        .join(Board, Board.id == Idea.board_id)
+        .join(author, author.id == Idea.author_id)
+        .outerjoin(owner, owner.id == Idea.owner_id)
+        .where(Idea.id == idea.id)
+    ).one()
+    merged_title = (
+        session.scalar(select(Idea.title).where(Idea.id == idea.merged_into_id))
+        if idea.merged_into_id
+        else None
+    )
+    card, demand = score_card(session, idea)
+    ratings = dict(
+        session.execute(
+            select(IdeaRating.factor_id, IdeaRating.value).where(IdeaRating.idea_id == idea.id)
+        ).all()
+    )
+    sla = None
+    if idea.kind == Kind.bug and idea.severity is not None:
+        sla = sla_state(
+            created_at=idea.created_at, first_response_at=idea.first_response_at,
+            resolved_at=idea.resolved_at, hours=settings.sla_hours[idea.severity], now=utcnow(),
+        )  # fmt: skip
+    return Workbench(
+        idea=idea,
+        body_html=render_markdown(idea.body),
+        board_name=board_name,
+        author_name=author_name,
+        owner_name=owner_name,
+        merged_into_title=merged_title,
+        tags=list(
+            session.scalars(
+                select(Tag).join(IdeaTag).where(IdeaTag.idea_id == idea.id).order_by(Tag.name)
+            )
+        ),
+        card=card,
+        demand=demand,
+        ratings=ratings,
+        notes=_notes(session, idea.id),
+        timeline=_timeline(session, idea.id),
+        feedback=_feedback(session, idea.id),
+        allowed_targets=stages.allowed_targets(idea.stage, role),
+        sla=sla,
+    )
+
+
+def _notes(session: Session, idea_id: int) -> list[NoteRow]:
+    rows = session.execute(
+        select(Comment, User.display_name)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.idea_id == idea_id)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [
+        NoteRow(
+            c.id,
+            name,
+            render_markdown(c.body),
+            c.is_internal,
+            c.hidden_at is not None,
+            c.created_at,
+        )  # fmt: skip
+        for c, name in rows
+    ]
+
+
+def _timeline(session: Session, idea_id: int) -> list[TimelineRow]:
+    rows = session.execute(
+        select(StageChange, User.display_name)
+        .outerjoin(User, User.id == StageChange.actor_id)
+        .where(StageChange.idea_id == idea_id)
+        .order_by(StageChange.created_at, StageChange.id)
+    )
+    return [
+        TimelineRow(
+            created_at=change.created_at,
+            actor_name=name,
+            from_status=str(stages.PUBLIC_STATUS[change.from_stage]) if change.from_stage else None,
+            to_status=str(stages.PUBLIC_STATUS[change.to_stage]),
+            public_message=change.public_message,
+            internal_note=change.internal_note,
+        )
+        for change, name in rows
+    ]
+
+
+def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
+    rows = session.execute(
+        select(Feedback, User.display_name, Organisation.name)
+        .join(User, User.id == Feedback.person_id)
+        .outerjoin(Organisation, Organisation.id == Feedback.organisation_id)
+        .where(Feedback.idea_id == idea_id)
+        .order_by(Feedback.created_at)
+    )
+    return [
+        FeedbackRow(f.id, person, org, f.channel, f.original_words, f.created_at)
+        for f, person, org in rows
+    ]
+
+
+def voters_original_words(session: Session, idea_id: int) -> list[tuple[str, str, str]]:
+    """Votes logged for customers through other channels, with their own words."""
+    return session.execute(
+        select(User.display_name, Vote.channel, Vote.original_words)
+        .join(User, User.id == Vote.user_id)
+        .where(Vote.idea_id == idea_id, Vote.original_words.is_not(None))
+    ).all()
+
+
+def decision_overdue_condition(settings: WorkspaceSettings):
+    """Ideas waiting in collect or analyze longer than the workspace allows."""
+    cutoff = utcnow() - timedelta(days=settings.decision_days)
+    return (Idea.stage.in_([stages.Stage.collect, stages.Stage.analyze])) & (
+        Idea.stage_changed_at < cutoff
+    )

@@ -1,0 +1,63 @@
+"""Workspace settings: review-queue age and bug SLA hours. Only admins change them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.audit.service import record
+from portal.errors import NotAllowed
+from portal.ideas.models import Severity
+from portal.settings.models import Setting
+
+DEFAULT_SLA_HOURS = {
+    Severity.s1: (4, 24),
+    Severity.s2: (8, 72),
+    Severity.s3: (24, 240),
+    Severity.s4: (72, 720),
+}
+DEFAULT_DECISION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    decision_days: int
+    # severity -> (first response hours, resolution hours)
+    sla_hours: dict[Severity, tuple[int, int]]
+
+
+def get_settings(session: Session) -> WorkspaceSettings:
+    stored = {row.key: row.value for row in session.query(Setting).all()}
+    decision = stored.get("decision_days", {}).get("days", DEFAULT_DECISION_DAYS)
+    sla = dict(DEFAULT_SLA_HOURS)
+    for severity, hours in stored.get("sla_hours", {}).items():
+        sla[Severity(severity)] = (int(hours[0]), int(hours[1]))
+    return WorkspaceSettings(decision_days=int(decision), sla_hours=sla)
+
+
+def update_settings(
+    session: Session,
+    *,
+    actor: User,
+    decision_days: int,
+    sla_hours: dict[Severity, tuple[int, int]],
+) -> None:
+    """Admin-only: store the review-queue age and the SLA hours of each severity."""
+    if actor.role != Role.admin:
+        raise NotAllowed("Only an admin may change the workspace settings.")
+    _put(session, "decision_days", {"days": decision_days})
+    _put(session, "sla_hours", {s.value: list(hours) for s, hours in sla_hours.items()})
+    record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
+           decision_days=decision_days,
+           sla_hours={s.value: list(h) for s, h in sla_hours.items()})  # fmt: skip
+    session.flush()
+
+
+def _put(session: Session, key: str, value: dict) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

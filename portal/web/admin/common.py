@@ -1,0 +1,67 @@
+"""The admin area: inbox, ideas, review queue, organisations, settings and audit log.
+
+Staff and admins only: anyone else gets 404, as if the area did not exist."""
+
+from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.db import db
+from portal.errors import DomainError
+from portal.ideas.models import Board, Idea, Tag
+from portal.lifecycle.stages import MoveRefused
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def staff_only():
+    if not g.viewer.is_staff:
+        abort(404)
+
+
+def require_admin():
+    """Staff know the admin-only pages exist; they are refused, not hidden."""
+    if not g.viewer.is_admin:
+        abort(403)
+
+
+def get_idea_or_404(idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None:
+        abort(404)
+    return idea
+
+
+def board_choices():
+    return [(b.id, b.name) for b in db.session.scalars(select(Board).order_by(Board.position))]
+
+
+def tag_choices():
+    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
+def refusal_message(refusal: Exception) -> str:
+    return str(getattr(refusal, "message", refusal))
+
+
+DOMAIN_REFUSALS = (DomainError, MoveRefused)
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("admin.inbox"))
+
+
+def flash_refusal(refusal) -> None:
+    flash(refusal_message(refusal), "error")
+
+
+def actor():
+    return current_user._get_current_object()
+
+
+def back(default_endpoint: str, **values):
+    from portal.web.render import safe_next
+
+    return redirect(safe_next(url_for(default_endpoint, **values)))

@@ -1,0 +1,148 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from portal.ideas.models import Channel, Grade, Kind, Severity
+from portal.lifecycle.stages import HORIZON_LABEL, Horizon
+
+CHANNEL_LABELS = {
+    Channel.portal: _l("Portal"),
+    Channel.email: _l("Email"),
+    Channel.api: _l("API"),
+    Channel.lost_deal: _l("Lost deal"),
+    Channel.churn: _l("Churn"),
+    Channel.nps: _l("NPS comment"),
+    Channel.support: _l("Support ticket"),
+    Channel.internal: _l("Internal"),
+    Channel.strategy: _l("Strategy goal"),
+}
+
+
+class MoveForm(FlaskForm):
+    target = SelectField(_l("Move to"), validators=[DataRequired()])
+    public_message = TextAreaField(
+        _l("Public message"),
+        validators=[Length(max=2000)],
+        description=_l("Followers read this. Required when declining or moving backwards."),
+    )
+    internal_note = TextAreaField(_l("Internal note"), validators=[Length(max=2000)])
+    horizon = SelectField(
+        _l("Horizon"),
+        choices=[("", "—")] + [(h.value, label) for h, label in HORIZON_LABEL.items()],
+        validators=[Optional()],
+    )
+    target_date = DateField(_l("Target date"), validators=[Optional()])
+    merge_into = IntegerField(_l("Merge into idea #"), validators=[Optional()])
+
+    def horizon_value(self):
+        return Horizon(self.horizon.data) if self.horizon.data else None
+
+
+class BulkMoveForm(FlaskForm):
+    target = SelectField(_l("Move selected to"), validators=[DataRequired()])
+    public_message = StringField(_l("Public message"), validators=[Length(max=2000)])
+    horizon = SelectField(
+        _l("Horizon"),
+        choices=[("", "—")] + [(h.value, label) for h, label in HORIZON_LABEL.items()],
+        validators=[Optional()],
+    )
+
+
+class EnrichForm(FlaskForm):
+    board_id = SelectField(_l("Board"), coerce=int)
+    kind = SelectField(
+        _l("Kind"), choices=[(Kind.feature.value, _l("Feature")), (Kind.bug.value, _l("Bug"))]
+    )
+    severity = SelectField(
+        _l("Severity (bugs)"),
+        choices=[("", "—")] + [(s.value, s.value.upper()) for s in Severity],
+        validators=[Optional()],
+    )
+    owner_id = SelectField(_l("Owner"), coerce=lambda v: int(v) if v else None)
+    tags = StringField(
+        _l("Module tags"),
+        validators=[Length(max=300)],
+        description=_l("Comma-separated, e.g. Reporting, Export"),
+    )
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=5000)])
+
+
+class GradeForm(FlaskForm):
+    grade = SelectField(
+        _l("Grade"),
+        choices=[("", _l("Computed"))] + [(g.value, g.value) for g in Grade],
+        validators=[Optional()],
+    )
+    reason = StringField(_l("Why"), validators=[Length(max=500)])
+
+
+class FeedbackForm(FlaskForm):
+    email = EmailField(
+        _l("Customer's email"),
+        validators=[DataRequired(), Email(_l("Enter a valid email address.")), Length(max=255)],
+    )
+    name = StringField(_l("Customer's name"), validators=[Length(max=80)])
+    organisation_id = SelectField(
+        _l("Organisation"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
+    )
+    new_organisation = StringField(_l("…or a new organisation"), validators=[Length(max=120)])
+    channel = SelectField(
+        _l("Channel"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()]
+    )
+    original_words = TextAreaField(
+        _l("The customer's original words"),
+        validators=[DataRequired(_l("Paste the customer's own words.")), Length(max=20000)],
+        description=_l("Verbatim: they are kept exactly as entered."),
+    )
+    source_reference = StringField(
+        _l("Reference (ticket, deal or call)"), validators=[Length(max=255)]
+    )
+
+
+class LinkFeedbackForm(FlaskForm):
+    idea_id = IntegerField(_l("Idea #"), validators=[DataRequired(), NumberRange(min=1)])
+
+
+class NewIdeaFromFeedbackForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=6, max=160)])
+    board_id = SelectField(_l("Board"), coerce=int)
+    kind = SelectField(
+        _l("Kind"), choices=[(Kind.feature.value, _l("Feature")), (Kind.bug.value, _l("Bug"))]
+    )
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    domains = StringField(
+        _l("Email domains"),
+        validators=[Length(max=500)],
+        description=_l("Comma-separated; people signing up with these join automatically."),
+    )
+    tier = SelectField(_l("Tier"), choices=[("standard", _l("Standard")), ("key", _l("Key"))])
+    arr = IntegerField(_l("Annual revenue (ARR)"), validators=[Optional(), NumberRange(min=0)])
+    industry = StringField(_l("Industry"), validators=[Length(max=80)])
+    region = StringField(_l("Region"), validators=[Length(max=80)])
+
+
+class FactorForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    weight = FloatField(_l("Weight"), validators=[DataRequired(), NumberRange(min=0, max=100)])
+    scale_max = IntegerField(_l("Scale (0 to …)"), validators=[DataRequired(), NumberRange(1, 100)])
+    direction = SelectField(
+        _l("Direction"), choices=[("benefit", _l("Benefit")), ("cost", _l("Cost"))]
+    )
+    is_urgency = BooleanField(_l("This is the urgency factor"))
+    is_active = BooleanField(_l("Active"), default=True)

@@ -1,0 +1,263 @@
+"""Admin ideas: the sortable list with bulk moves, and one idea's workbench."""
+
+from datetime import date
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.db import db
+from portal.ideas import service as ideas_service
+from portal.ideas import staff_queries
+from portal.ideas.models import Board, Grade, Idea, Kind, Severity
+from portal.lifecycle import service as lifecycle
+from portal.lifecycle.stages import PUBLIC_STATUS, Stage
+from portal.priority import service as priority
+from portal.settings.service import get_settings
+from portal.web.admin.common import (
+    DOMAIN_REFUSALS,
+    actor,
+    board_choices,
+    bp,
+    flash_refusal,
+    get_idea_or_404,
+    tag_choices,
+)
+from portal.web.admin.forms import BulkMoveForm, EnrichForm, GradeForm, MoveForm, NoteForm
+from portal.web.render import is_htmx, render
+
+STAGE_CHOICES = [(s.value, PUBLIC_STATUS[s]) for s in Stage]
+
+
+def _enum_arg(name, enum_type):
+    value = request.args.get(name) or None
+    return enum_type(value) if value in enum_type.__members__ else None
+
+
+def _staff_filters() -> staff_queries.StaffFilters:
+    return staff_queries.StaffFilters(
+        sort=_enum_arg("sort", staff_queries.StaffSort) or staff_queries.StaffSort.score,
+        stage=_enum_arg("stage", Stage),
+        board_id=request.args.get("board", type=int),
+        tag=request.args.get("tag") or None,
+        owner_id=request.args.get("owner", type=int),
+        grade=_enum_arg("grade", Grade),
+        kind=_enum_arg("kind", Kind),
+        search=request.args.get("q", "")[:100],
+    )
+
+
+def staff_people():
+    return list(
+        db.session.execute(
+            select(User.id, User.display_name)
+            .where(User.role.in_([Role.staff, Role.admin]))
+            .order_by(User.display_name)
+        )
+    )
+
+
+@bp.get("/ideas")
+def ideas_list():
+    filters = _staff_filters()
+    page = staff_queries.list_staff_ideas(
+        db.session, filters, request.args.get("page", 1, type=int)
+    )
+    bulk = BulkMoveForm()
+    bulk.target.choices = STAGE_CHOICES
+    return render(
+        "admin/ideas/list.html",
+        block="idea_table",
+        page=page,
+        filters=filters,
+        bulk_form=bulk,
+        stages=STAGE_CHOICES,
+        boards=board_choices(),
+        tags=tag_choices(),
+        owners=staff_people(),
+        sorts=list(staff_queries.StaffSort),
+        grades=list(Grade),
+    )
+
+
+@bp.post("/ideas/bulk")
+def ideas_bulk_move():
+    form = BulkMoveForm()
+    form.target.choices = STAGE_CHOICES
+    selected = request.form.getlist("idea_id", type=int)
+    if not form.validate() or not selected:
+        flash(_("Choose ideas and a stage to move them to."), "error")
+        return redirect(url_for("admin.ideas_list"))
+    chosen = list(db.session.scalars(select(Idea).where(Idea.id.in_(selected))))
+    result = lifecycle.bulk_move(
+        db.session,
+        ideas=chosen,
+        actor=actor(),
+        target=Stage(form.target.data),
+        public_message=form.public_message.data or "",
+        horizon=MoveForm.horizon_value(form),
+    )
+    for idea in chosen:
+        if idea.id in result.moved:
+            priority.refresh_score(db.session, idea)
+    db.session.commit()
+    if result.moved:
+        flash(_("Moved %(count)d ideas.", count=len(result.moved)), "success")
+    for idea_id, reason in result.refused.items():
+        flash(_("#%(id)d not moved: %(reason)s", id=idea_id, reason=reason), "error")
+    return redirect(request.form.get("back") or url_for("admin.ideas_list"))
+
+
+def _workbench_context(idea: Idea, **forms):
+    settings = get_settings(db.session)
+    bench = staff_queries.workbench(db.session, idea, actor().role, settings)
+    move = forms.get("move_form") or MoveForm()
+    move.target.choices = [(s.value, PUBLIC_STATUS[s]) for s in bench.allowed_targets]
+    enrich = forms.get("enrich_form") or EnrichForm(
+        board_id=idea.board_id,
+        kind=idea.kind.value,
+        severity=idea.severity.value if idea.severity else "",
+        owner_id=idea.owner_id,
+        tags=", ".join(t.name for t in bench.tags),
+    )
+    enrich.board_id.choices = board_choices()
+    enrich.owner_id.choices = [("", "—")] + [(p.id, p.display_name) for p in staff_people()]
+    grade = forms.get("grade_form") or GradeForm(
+        grade=idea.grade.value if idea.grade_override_reason and idea.grade else "",
+        reason=idea.grade_override_reason,
+    )
+    return {
+        "bench": bench,
+        "idea": idea,
+        "factors": priority.active_factors(db.session),
+        "move_form": move,
+        "enrich_form": enrich,
+        "grade_form": grade,
+        "note_form": forms.get("note_form") or NoteForm(),
+        "original_words": staff_queries.voters_original_words(db.session, idea.id),
+    }
+
+
+@bp.get("/ideas/<int:idea_id>")
+def idea_show(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    return render("admin/ideas/show.html", **_workbench_context(idea))
+
+
+def _rerender(idea, status=422, **forms):
+    return render("admin/ideas/show.html", status=status, **_workbench_context(idea, **forms))
+
+
+@bp.post("/ideas/<int:idea_id>/stage")
+def idea_move(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = MoveForm()
+    form.target.choices = [(s.value, s.value) for s in Stage]
+    if not form.validate():
+        return _rerender(idea, move_form=form)
+    merge_into = None
+    if form.merge_into.data:
+        merge_into = db.session.get(Idea, form.merge_into.data)
+        if merge_into is None:
+            form.merge_into.errors = [_("There is no idea #%(id)d.", id=form.merge_into.data)]
+            return _rerender(idea, move_form=form)
+    try:
+        lifecycle.move_idea(
+            db.session,
+            idea=idea,
+            actor=actor(),
+            target=Stage(form.target.data),
+            public_message=form.public_message.data or "",
+            internal_note=form.internal_note.data or "",
+            horizon=form.horizon_value(),
+            target_date=form.target_date.data if isinstance(form.target_date.data, date) else None,
+            merge_into=merge_into,
+        )
+        priority.refresh_score(db.session, merge_into or idea)
+    except DOMAIN_REFUSALS as refusal:
+        db.session.rollback()
+        idea = get_idea_or_404(idea_id)
+        form.form_errors.append(str(refusal.message))
+        return _rerender(idea, move_form=form)
+    db.session.commit()
+    flash(_("Moved to “%(status)s”.", status=PUBLIC_STATUS[idea.stage]), "success")
+    return redirect(url_for("admin.idea_show", idea_id=idea.id))
+
+
+@bp.post("/ideas/<int:idea_id>/enrich")
+def idea_enrich(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = EnrichForm()
+    form.board_id.choices = board_choices()
+    form.owner_id.choices = [("", "—")] + [(p.id, p.display_name) for p in staff_people()]
+    if not form.validate():
+        return _rerender(idea, enrich_form=form)
+    ideas_service.enrich_idea(
+        db.session,
+        idea=idea,
+        actor=actor(),
+        board=db.session.get(Board, form.board_id.data),
+        kind=Kind(form.kind.data),
+        severity=Severity(form.severity.data) if form.severity.data else None,
+        owner_id=form.owner_id.data,
+        tag_names=[t for t in (form.tags.data or "").split(",") if t.strip()],
+    )
+    priority.refresh_score(db.session, idea)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.idea_show", idea_id=idea.id))
+
+
+@bp.post("/ideas/<int:idea_id>/notes")
+def idea_note(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = NoteForm()
+    if not form.validate():
+        return _rerender(idea, note_form=form)
+    ideas_service.add_internal_note(db.session, idea=idea, author=actor(), body=form.body.data)
+    db.session.commit()
+    return redirect(url_for("admin.idea_show", idea_id=idea.id, _anchor="notes"))
+
+
+@bp.post("/ideas/<int:idea_id>/ratings")
+def idea_rate(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    factor_id = request.form.get("factor_id", type=int)
+    raw = request.form.get("value", "").strip()
+    try:
+        value = int(raw) if raw else None
+        priority.rate_idea(db.session, idea=idea, factor_id=factor_id, value=value, actor=actor())
+    except (ValueError, *DOMAIN_REFUSALS) as refusal:
+        db.session.rollback()
+        idea = get_idea_or_404(idea_id)
+        flash_refusal(refusal if not isinstance(refusal, ValueError) else _("Enter a number."))
+        context = _workbench_context(idea)
+        return render("admin/ideas/show.html", block="score_panel", status=422, **context)
+    db.session.commit()
+    if not is_htmx():
+        return redirect(url_for("admin.idea_show", idea_id=idea.id, _anchor="score"))
+    context = _workbench_context(idea)
+    return render("admin/ideas/show.html", block="score_panel", **context)
+
+
+@bp.post("/ideas/<int:idea_id>/grade")
+def idea_grade(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = GradeForm()
+    if not form.validate():
+        return _rerender(idea, grade_form=form)
+    try:
+        priority.override_grade(
+            db.session,
+            idea=idea,
+            grade=Grade(form.grade.data) if form.grade.data else None,
+            reason=form.reason.data or "",
+            actor=actor(),
+        )
+    except DOMAIN_REFUSALS as refusal:
+        db.session.rollback()
+        form.reason.errors = [str(refusal.message)]
+        return _rerender(get_idea_or_404(idea_id), grade_form=form)
+    db.session.commit()
+    return redirect(url_for("admin.idea_show", idea_id=idea.id, _anchor="score"))

@@ -1,0 +1,127 @@
+"""Triage: the inbox of new ideas and unlinked feedback, and logging feedback for a customer."""
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.accounts.models import Organisation
+from portal.db import db
+from portal.feedback import service as feedback_service
+from portal.feedback.models import Feedback
+from portal.ideas import staff_queries
+from portal.ideas.models import Board, Channel, Idea, Kind
+from portal.lifecycle.stages import PUBLIC_STATUS, Stage
+from portal.web.admin.common import DOMAIN_REFUSALS, actor, board_choices, bp
+from portal.web.admin.forms import FeedbackForm, LinkFeedbackForm, NewIdeaFromFeedbackForm
+from portal.web.render import render
+
+
+def organisation_choices():
+    rows = db.session.execute(select(Organisation.id, Organisation.name).order_by("name"))
+    return [("", "—")] + [(row.id, row.name) for row in rows]
+
+
+@bp.get("/inbox")
+def inbox():
+    new_ideas = staff_queries.list_staff_ideas(
+        db.session,
+        staff_queries.StaffFilters(sort=staff_queries.StaffSort.oldest, stage=Stage.collect),
+        request.args.get("page", 1, type=int),
+    )
+    link_form, idea_form = LinkFeedbackForm(), NewIdeaFromFeedbackForm()
+    idea_form.board_id.choices = board_choices()
+    return render(
+        "admin/inbox.html",
+        new_ideas=new_ideas,
+        feedback=feedback_service.unlinked_feedback(db.session),
+        link_form=link_form,
+        idea_form=idea_form,
+        stages=[(s.value, PUBLIC_STATUS[s]) for s in (Stage.analyze, Stage.declined)],
+    )
+
+
+@bp.route("/feedback/new", methods=["GET", "POST"])
+def feedback_new():
+    form = FeedbackForm()
+    form.organisation_id.choices = organisation_choices()
+    if form.validate_on_submit():
+        try:
+            organisation = _organisation_from(form)
+            person = feedback_service.find_or_create_person(
+                db.session, email=form.email.data, name=form.name.data or "",
+                organisation=organisation,
+            )  # fmt: skip
+            feedback = feedback_service.log_feedback(
+                db.session, person=person, organisation=organisation,
+                channel=Channel(form.channel.data), original_words=form.original_words.data,
+                logged_by=actor(), source_reference=form.source_reference.data or "",
+            )  # fmt: skip
+        except DOMAIN_REFUSALS as refusal:
+            db.session.rollback()
+            form.form_errors.append(str(refusal.message))
+        else:
+            db.session.commit()
+            flash(_("Feedback logged. Link it to an idea or turn it into one."), "success")
+            return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback.id}"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render("admin/feedback/new.html", status=status, form=form)
+
+
+def _organisation_from(form: FeedbackForm) -> Organisation | None:
+    if form.new_organisation.data and form.new_organisation.data.strip():
+        from portal.accounts.models import Tier
+        from portal.accounts.service import save_organisation
+
+        return save_organisation(
+            db.session, actor=actor(), organisation=None, name=form.new_organisation.data,
+            domains=[], tier=Tier.standard, arr=0, industry="", region="",
+        )  # fmt: skip
+    if form.organisation_id.data:
+        return db.session.get(Organisation, form.organisation_id.data)
+    return None
+
+
+def _feedback_or_404(feedback_id: int) -> Feedback:
+    feedback = db.session.get(Feedback, feedback_id)
+    if feedback is None:
+        from flask import abort
+
+        abort(404)
+    return feedback
+
+
+@bp.post("/feedback/<int:feedback_id>/link")
+def feedback_link(feedback_id: int):
+    feedback = _feedback_or_404(feedback_id)
+    form = LinkFeedbackForm()
+    idea = db.session.get(Idea, form.idea_id.data) if form.validate() else None
+    if idea is None:
+        flash(_("There is no such idea."), "error")
+        return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
+    try:
+        feedback_service.link_feedback(db.session, feedback=feedback, idea=idea, actor=actor())
+    except DOMAIN_REFUSALS as refusal:
+        db.session.rollback()
+        flash(str(refusal.message), "error")
+        return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
+    db.session.commit()
+    flash(_("Linked to #%(id)d; the customer's vote was added.", id=idea.id), "success")
+    return redirect(url_for("admin.idea_show", idea_id=idea.id))
+
+
+@bp.post("/feedback/<int:feedback_id>/idea")
+def feedback_to_idea(feedback_id: int):
+    feedback = _feedback_or_404(feedback_id)
+    form = NewIdeaFromFeedbackForm()
+    form.board_id.choices = board_choices()
+    if not form.validate() or feedback.idea_id is not None:
+        flash(_("Give the new idea a title of 6 to 160 characters and a board."), "error")
+        return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
+    board = db.session.get(Board, form.board_id.data)
+    idea = feedback_service.idea_from_feedback(
+        db.session, feedback=feedback, actor=actor(), board=board,
+        title=form.title.data, kind=Kind(form.kind.data),
+    )  # fmt: skip
+    db.session.commit()
+    flash(_("Idea #%(id)d created from the feedback.", id=idea.id), "success")
+    return redirect(url_for("admin.idea_show", idea_id=idea.id))

@@ -1,0 +1,96 @@
+"""Settings (priority factors, SLA hours, review age) and the audit log. Staff may look;
+only admins change anything."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEntry
+from portal.db import db
+from portal.ideas.models import Severity
+from portal.priority import service as priority
+from portal.priority.models import Direction, PriorityFactor
+from portal.settings.service import get_settings, update_settings
+from portal.web.admin.common import DOMAIN_REFUSALS, actor, bp, require_admin
+from portal.web.admin.forms import FactorForm
+from portal.web.render import render
+
+AUDIT_PAGE = 100
+
+
+def _settings_page(status=200, factor_form=None, errors=()):
+    priority.ensure_default_factors(db.session)
+    db.session.commit()
+    return render(
+        "admin/settings.html",
+        status=status,
+        factors=list(db.session.scalars(select(PriorityFactor).order_by(PriorityFactor.position))),
+        factor_form=factor_form or FactorForm(formdata=None),
+        settings=get_settings(db.session),
+        severities=list(Severity),
+        errors=errors,
+    )
+
+
+@bp.get("/settings")
+def settings_page():
+    return _settings_page()
+
+
+@bp.post("/settings/workspace")
+def settings_save():
+    require_admin()
+    try:
+        decision_days = int(request.form["decision_days"])
+        sla = {
+            s: (int(request.form[f"{s.value}_first"]), int(request.form[f"{s.value}_resolve"]))
+            for s in Severity
+        }
+        if decision_days < 1 or any(h < 1 for pair in sla.values() for h in pair):
+            raise ValueError
+    except (KeyError, ValueError):
+        return _settings_page(422, errors=[_("Use whole numbers of at least 1.")])
+    update_settings(db.session, actor=actor(), decision_days=decision_days, sla_hours=sla)
+    db.session.commit()
+    flash(_("Settings saved."), "success")
+    return redirect(url_for("admin.settings_page"))
+
+
+@bp.post("/settings/factors", defaults={"factor_id": None})
+@bp.post("/settings/factors/<int:factor_id>")
+def factor_save(factor_id):
+    require_admin()
+    factor = db.session.get(PriorityFactor, factor_id) if factor_id else None
+    if factor_id and factor is None:
+        abort(404)
+    form = FactorForm()
+    if not form.validate():
+        return _settings_page(422, factor_form=form, errors=[_("Check the factor's fields.")])
+    try:
+        priority.save_factor(
+            db.session, actor=actor(), factor=factor, name=form.name.data,
+            weight=form.weight.data, scale_max=form.scale_max.data,
+            direction=Direction(form.direction.data), is_urgency=form.is_urgency.data,
+            is_active=form.is_active.data,
+        )  # fmt: skip
+    except DOMAIN_REFUSALS as refusal:
+        db.session.rollback()
+        return _settings_page(422, factor_form=form, errors=[str(refusal.message)])
+    db.session.commit()
+    flash(_("Factor saved; every idea was re-scored."), "success")
+    return redirect(url_for("admin.settings_page"))
+
+
+@bp.get("/audit")
+def audit_log():
+    require_admin()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = db.session.execute(
+        select(AuditEntry, User.display_name)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(AUDIT_PAGE)
+        .offset((page - 1) * AUDIT_PAGE)
+    ).all()
+    return render("admin/audit.html", rows=rows, page=page, has_next=len(rows) == AUDIT_PAGE)
