@@ -85,8 +85,20 @@ def app(app_config):
         _reset_postgres(engine)
     else:
         Base.metadata.create_all(engine)
+    _seed_like_the_migrations(app)
     yield app
     engine.dispose()
+
+
+def _seed_like_the_migrations(app) -> None:
+    """Rows the migrations insert (the default priority factors), for schemas made by
+    create_all; tests/test_migrations.py checks that the migrations insert the same."""
+    from portal.priority.service import ensure_default_factors
+
+    seed_session = app.extensions["feedloop_db"].session_factory()
+    ensure_default_factors(seed_session)
+    seed_session.commit()
+    seed_session.close()
 
 
 @pytest.fixture

@@ -25,6 +25,15 @@ def upgrade_and_compare(app_config, url):
         )
         differences = compare_metadata(context, Base.metadata)
         tables = set(inspect(connection).get_table_names())
+        factors = connection.execute(
+            text("SELECT name, weight, scale_max, direction, source, is_urgency "
+                 "FROM priority_factor ORDER BY position")
+        ).all()  # fmt: skip
+    from portal.priority.service import DEFAULT_FACTORS
+
+    assert [tuple(row) for row in factors] == [
+        (n, w, m, d.value, s.value, u) for n, w, m, d, s, u in DEFAULT_FACTORS
+    ]
     engine.dispose()
     app.extensions["feedloop_db"].engine.dispose()
     return differences, tables

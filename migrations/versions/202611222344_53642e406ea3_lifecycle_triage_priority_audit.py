@@ -257,6 +257,35 @@ def upgrade() -> None:
             batch_op.f("fk_idea_owner_id_user_account"), "user_account", ["owner_id"], ["id"]
         )
 
+    # The priority factors the articles recommend (portal.priority.service.DEFAULT_FACTORS).
+    factor = sa.table(
+        "priority_factor",
+        sa.column("name", sa.String), sa.column("weight", sa.Float),
+        sa.column("scale_max", sa.Integer), sa.column("direction", sa.String),
+        sa.column("source", sa.String), sa.column("is_urgency", sa.Boolean),
+        sa.column("position", sa.Integer), sa.column("is_active", sa.Boolean),
+        sa.column("created_at", portal.db.UTCDateTime(timezone=True)),
+    )  # fmt: skip
+    defaults = [
+        ("Customer value", 3.0, 5, "benefit", "rating", False),
+        ("Revenue impact", 3.0, 5, "benefit", "rating", False),
+        ("Effort", 2.0, 5, "cost", "rating", False),
+        ("Competitor pressure", 2.0, 5, "benefit", "rating", False),
+        ("Strategic fit", 2.0, 5, "benefit", "rating", False),
+        ("Urgency", 2.0, 5, "benefit", "rating", True),
+        ("Demand", 3.0, 1, "benefit", "demand", False),
+        ("Persistence", 1.5, 1, "benefit", "persistence", False),
+        ("Freshness", 1.5, 1, "benefit", "freshness", False),
+    ]
+    op.bulk_insert(
+        factor,
+        [
+            {"name": n, "weight": w, "scale_max": m, "direction": d, "source": src,
+             "is_urgency": u, "position": i, "is_active": True, "created_at": portal.db.utcnow()}
+            for i, (n, w, m, d, src, u) in enumerate(defaults)
+        ],
+    )  # fmt: skip
+
     # Existing ideas: their last stage change is as old as the idea, until the next move.
     op.execute("UPDATE idea SET stage_changed_at = created_at")
     with op.batch_alter_table("idea", schema=None) as batch_op:

@@ -1,0 +1,81 @@
+"""Only staff know the admin area exists; only admins change admin-only settings."""
+
+import re
+
+import pytest
+
+from portal.accounts.models import Role
+
+
+def admin_urls(app) -> list[tuple[str, set[str]]]:
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin"):
+            path = re.sub(r"<(?:int:)?\w+>", "1", rule.rule)
+            urls.append((path, rule.methods - {"HEAD", "OPTIONS"}))
+    return urls
+
+
+def test_the_admin_area_has_the_pages_the_product_needs(app):
+    paths = {path for path, _methods in admin_urls(app)}
+    for page in ("/admin/inbox", "/admin/ideas", "/admin/review", "/admin/organisations",
+                 "/admin/settings", "/admin/audit"):  # fmt: skip
+        assert page in paths
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer"])
+def test_customers_and_visitors_get_404_on_every_admin_url(app, make, client, sign_in, who):
+    make.idea()
+    if who == "customer":
+        sign_in(make.user())
+    checked = 0
+    for path, methods in admin_urls(app):
+        for method in methods:
+            response = client.open(path, method=method, data={"idea_id": "1", "target": "analyze"})
+            assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
+            checked += 1
+    assert checked > 20
+
+
+def test_staff_open_every_admin_page_but_the_audit_log(app, make, client, sign_in):
+    make.idea()
+    make.organisation("Acme")
+    sign_in(make.user(role=Role.staff))
+    for path, methods in admin_urls(app):
+        if "GET" in methods:
+            expected = 403 if path == "/admin/audit" else 200
+            status = client.get(path, follow_redirects=True).status_code
+            assert status == expected, path
+
+
+def test_staff_cannot_change_admin_only_settings(make, client, sign_in):
+    sign_in(make.user(role=Role.staff))
+    settings = {"decision_days": "5", **{f"s{i}_first": "1" for i in range(1, 5)}}
+    settings.update({f"s{i}_resolve": "2" for i in range(1, 5)})
+    assert client.post("/admin/settings/workspace", data=settings).status_code == 403
+    factor = {"name": "Loudness", "weight": "9", "scale_max": "5", "direction": "benefit"}
+    assert client.post("/admin/settings/factors", data=factor).status_code == 403
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "Only admins can change settings" in page
+    assert "Loudness" not in page
+
+
+def test_admin_changes_settings_and_it_is_audited(make, client, sign_in):
+    admin = make.user(role=Role.admin, name="Ada Admin")
+    sign_in(admin)
+    settings = {"decision_days": "12", **{f"s{i}_first": "3" for i in range(1, 5)}}
+    settings.update({f"s{i}_resolve": "30" for i in range(1, 5)})
+    assert client.post("/admin/settings/workspace", data=settings).status_code == 302
+    assert 'value="12"' in client.get("/admin/settings").get_data(as_text=True)
+    factor = {"name": "Loudness", "weight": "1.5", "scale_max": "3", "direction": "benefit",
+              "is_active": "y"}  # fmt: skip
+    assert client.post("/admin/settings/factors", data=factor).status_code == 302
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "settings.updated" in audit and "factor.saved" in audit and "Ada Admin" in audit
+
+
+def test_bad_settings_are_refused_with_a_message(make, client, sign_in):
+    sign_in(make.user(role=Role.admin))
+    response = client.post("/admin/settings/workspace", data={"decision_days": "soon"})
+    assert response.status_code == 422
+    assert "whole numbers" in response.get_data(as_text=True)
