@@ -13,21 +13,26 @@ from portal import access
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier, User
 from portal.accounts.passwords import hash_password
 from portal.db import utcnow
+from portal.feedback.models import Feedback
 from portal.ideas.models import (
     Board,
+    Channel,
     Comment,
     Follower,
     FollowReason,
     Idea,
     IdeaTag,
     Kind,
+    Severity,
     Tag,
     Visibility,
     Vote,
 )
 from portal.ideas.service import slugify
 from portal.lifecycle.models import StageChange
-from portal.lifecycle.stages import Stage
+from portal.lifecycle.stages import Horizon, Stage
+from portal.priority.models import FactorSource, IdeaRating, PriorityFactor
+from portal.priority.service import ensure_default_factors, refresh_all_scores
 
 DEMO_PASSWORD = "feedloop-demo"
 DEMO_CUSTOMER = "alice@acme.example"
@@ -162,6 +167,7 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
     session.add_all(tags)
     session.flush()
 
+    ideas_by_stage: dict[Stage, list[Idea]] = {}
     stages = [stage for stage, _ in STAGE_WEIGHTS]
     weights = [weight for _, weight in STAGE_WEIGHTS]
     for number in range(IDEA_COUNT):
@@ -169,7 +175,8 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         kind = Kind.bug if number % 5 == 4 else Kind.feature
         templates = BUG_TEMPLATES if kind == Kind.bug else FEATURE_TEMPLATES
         title = templates[number % len(templates)].format(s=subject, S=subject.capitalize())
-        stage = rng.choices(stages, weights)[0]
+        # The first ideas cover every stage; the rest follow a realistic spread.
+        stage = stages[number] if number < len(stages) else rng.choices(stages, weights)[0]
         author = rng.choice(customers)
         created = now - timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 23))
         board = boards[number % len(boards)]
@@ -179,8 +186,15 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
             kind=kind, stage=stage, visibility=board.visibility, created_at=created,
             updated_at=created,
         )  # fmt: skip
+        if kind == Kind.bug:
+            idea.severity = rng.choice(list(Severity))
+        if stage in (Stage.plan, Stage.execute):
+            idea.horizon = rng.choice(list(Horizon))
+        if stage not in (Stage.collect,):
+            idea.owner_id = staff.id
         session.add(idea)
         session.flush()
+        ideas_by_stage.setdefault(stage, []).append(idea)
         access.set_visibility(session, idea, board)
         for tag in rng.sample(tags, rng.randint(0, 2)):
             session.add(IdeaTag(idea_id=idea.id, tag_id=tag.id))
@@ -188,6 +202,11 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         path = PATHS[stage]
         moments = sorted(created + (now - created) * rng.random() for _ in path[1:])
         previous = None
+        idea.stage_changed_at = moments[-1] if moments else created
+        if stage != Stage.collect:
+            idea.first_response_at = moments[0]
+        if kind == Kind.bug and stage in (Stage.verify, Stage.closed):
+            idea.resolved_at = moments[-1]
         for step, moment in zip(path, [created, *moments], strict=True):
             session.add(StageChange(
                 idea_id=idea.id, actor_id=None if previous is None else staff.id,
@@ -211,6 +230,12 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
                                 body=rng.choice(COMMENTS),
                                 created_at=created + (now - created) * rng.random()))  # fmt: skip
         idea.comment_count = comment_count
+    _link_merged_ideas(session, ideas_by_stage)
+    _add_feedback(session, rng, customers, organisations, staff, ideas_by_stage)
+    session.flush()
+    ensure_default_factors(session)
+    _rate_some_ideas(session, rng, ideas_by_stage, staff)
+    refresh_all_scores(session)
     session.commit()
     return (
         f"Demo loaded: {len(boards)} boards, {len(organisations)} organisations, "
@@ -218,3 +243,52 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         f"Sign in as {DEMO_CUSTOMER} (customer), {DEMO_STAFF} (staff) or {DEMO_ADMIN} (admin), "
         f"password {DEMO_PASSWORD}. Admin id {admin.id}."
     )
+
+
+FEEDBACK = [
+    (Channel.lost_deal, "Lost the Northwind deal: they need SSO with Okta before they sign."),
+    (Channel.churn, "Cancelled because exporting reports to Excel takes us a day every month."),
+    (Channel.nps, "Score 6. The mobile app is slow when we scan barcodes in the warehouse."),
+    (Channel.support, "Ticket #4411: invoices show the wrong currency for our Shanghai branch."),
+    (Channel.email, "Could you add a dark mode? Our night shift finds the dashboard too bright."),
+    (Channel.internal, "Sales: three prospects asked for a Salesforce sync this quarter."),
+    (Channel.strategy, "Goal for 2027: win logistics companies in Asia Pacific."),
+]
+
+
+def _link_merged_ideas(session: Session, ideas_by_stage) -> None:
+    """Merged demo ideas point at an open idea, as a real merge leaves them."""
+    targets = ideas_by_stage.get(Stage.collect, []) + ideas_by_stage.get(Stage.analyze, [])
+    for index, idea in enumerate(ideas_by_stage.get(Stage.merged, [])):
+        if targets:
+            idea.merged_into_id = targets[index % len(targets)].id
+
+
+def _add_feedback(session, rng, customers, organisations, staff, ideas_by_stage) -> None:
+    """Untriaged feedback in the inbox, and some already linked to open ideas."""
+    open_ideas = ideas_by_stage.get(Stage.collect, []) + ideas_by_stage.get(Stage.analyze, [])
+    now = utcnow()
+    for index, (channel, words) in enumerate(FEEDBACK * 2):
+        person = customers[(index * 7) % len(customers)]
+        organisation = organisations[(index * 7) % len(organisations)][0]
+        linked = index >= len(FEEDBACK) and open_ideas
+        session.add(Feedback(
+            person_id=person.id, organisation_id=organisation.id, channel=channel,
+            original_words=words, logged_by_id=staff.id,
+            created_at=now - timedelta(days=rng.randint(0, 50)),
+            idea_id=rng.choice(open_ideas).id if linked else None,
+            linked_at=now if linked else None,
+        ))  # fmt: skip
+
+
+def _rate_some_ideas(session, rng, ideas_by_stage, staff) -> None:
+    factors = session.scalars(
+        select(PriorityFactor).where(PriorityFactor.source == FactorSource.rating)
+    ).all()
+    for stage in (Stage.analyze, Stage.plan, Stage.execute):
+        for idea in ideas_by_stage.get(stage, []):
+            for factor in factors:
+                session.add(IdeaRating(idea_id=idea.id, factor_id=factor.id,
+                                       value=rng.randint(0, factor.scale_max),
+                                       rated_by_id=staff.id))  # fmt: skip
+    session.flush()

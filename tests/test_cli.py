@@ -1,0 +1,61 @@
+"""The Flask commands a newcomer runs: demo data and the first admin."""
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import Organisation, Role, User
+from portal.demo import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_STAFF
+from portal.feedback.models import Feedback
+from portal.ideas.models import Board, Idea, Vote
+from portal.lifecycle.stages import Stage
+
+
+def test_demo_loads_realistic_data_once_and_its_sign_ins_work(app, session, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "120 ideas" in result.output
+    assert session.scalar(select(func.count(Board.id))) == 3
+    assert session.scalar(select(func.count(Organisation.id))) == 6
+    assert session.scalar(select(func.count(User.id)).where(User.role == Role.customer)) == 40
+    assert session.scalar(select(func.count(Idea.id))) == 120
+    stages = set(session.scalars(select(Idea.stage).distinct()))
+    assert stages == set(Stage)
+    assert session.scalar(select(func.count(Vote.id))) > 500
+    assert session.scalar(select(func.count(Feedback.id)).where(Feedback.idea_id.is_(None))) > 0
+    counted = session.execute(
+        select(Idea.id, Idea.vote_count, func.count(Vote.id))
+        .outerjoin(Vote, Vote.idea_id == Idea.id)
+        .group_by(Idea.id, Idea.vote_count)
+    ).all()
+    assert all(stored == actual for _id, stored, actual in counted)
+
+    again = runner.invoke(args=["demo"])
+    assert "already has data" in again.output
+    assert session.scalar(select(func.count(Idea.id))) == 120
+
+    for email in (DEMO_CUSTOMER, DEMO_STAFF, DEMO_ADMIN):
+        client.post("/logout")
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+    assert client.get("/admin/audit").status_code == 200  # the admin
+
+
+def test_create_admin_makes_a_verified_admin(app, session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "create-admin",
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "Boss",
+            "--password",
+            "a long admin password",
+        ],  # fmt: skip
+    )
+    assert result.exit_code == 0, result.output
+    admin = session.scalar(select(User).filter_by(email="boss@example.com"))
+    assert admin.role == Role.admin and admin.email_verified_at is not None
+    duplicate = runner.invoke(
+        args=["create-admin", "--email", "boss@example.com", "--name", "B", "--password", "x"]
+    )
+    assert duplicate.exit_code != 0 and "already has an account" in duplicate.output
