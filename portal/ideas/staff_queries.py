@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from portal.accounts.models import Organisation, User
 from portal.db import utcnow
 from portal.feedback.models import Feedback
-from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag, Vote
+from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
 from portal.ideas.queries import Page
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
@@ -316,15 +316,6 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
         FeedbackRow(f.id, person, org, f.channel, f.original_words, f.created_at)
         for f, person, org in rows
     ]
-
-
-def voters_original_words(session: Session, idea_id: int) -> list[tuple[str, str, str]]:
-    """Votes logged for customers through other channels, with their own words."""
-    return session.execute(
-        select(User.display_name, Vote.channel, Vote.original_words)
-        .join(User, User.id == Vote.user_id)
-        .where(Vote.idea_id == idea_id, Vote.original_words.is_not(None))
-    ).all()
 
 
 def decision_overdue_condition(settings: WorkspaceSettings):

@@ -65,3 +65,12 @@ def back(default_endpoint: str, **values):
     from portal.web.render import safe_next
 
     return redirect(safe_next(url_for(default_endpoint, **values)))
+
+
+@bp.app_template_filter("channel")
+def channel_label(value) -> str:
+    """The readable name of a feedback channel ("lost_deal" -> "Lost deal")."""
+    from portal.ideas.models import Channel
+    from portal.web.admin.forms import CHANNEL_LABELS
+
+    return str(CHANNEL_LABELS.get(Channel(value), value))

@@ -135,7 +135,6 @@ def _workbench_context(idea: Idea, **forms):
         "enrich_form": enrich,
         "grade_form": grade,
         "note_form": forms.get("note_form") or NoteForm(),
-        "original_words": staff_queries.voters_original_words(db.session, idea.id),
     }
 
 
