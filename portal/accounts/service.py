@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -228,7 +229,9 @@ def save_organisation(
     name = name.strip()
     clash = session.scalar(select(Organisation.id).where(Organisation.name == name))
     if clash is not None and (organisation is None or clash != organisation.id):
-        raise OrganisationRefused(f"An organisation called “{name}” exists already.")
+        raise OrganisationRefused(
+            _l("An organisation called “%(name)s” exists already.", name=name)
+        )
     domains = sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
     taken = session.execute(
         select(OrganisationDomain.domain, Organisation.name)
@@ -237,7 +240,9 @@ def save_organisation(
         .where(Organisation.id != (organisation.id if organisation else -1))
     ).first()
     if taken is not None:
-        raise OrganisationRefused(f"{taken[0]} already belongs to {taken[1]}.")
+        raise OrganisationRefused(
+            _l("%(domain)s already belongs to %(name)s.", domain=taken[0], name=taken[1])
+        )
     if organisation is None:
         organisation = Organisation(name=name)
         session.add(organisation)

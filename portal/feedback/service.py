@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,7 @@ def log_feedback(
 ) -> Feedback:
     """Keep the customer's words exactly as given; nothing is rewritten or dropped."""
     if not original_words.strip():
-        raise FeedbackRefused("Paste the customer's own words.")
+        raise FeedbackRefused(_l("Paste the customer's own words."))
     feedback = Feedback(
         person_id=person.id,
         organisation_id=organisation.id if organisation else None,
@@ -75,9 +76,9 @@ def log_feedback(
 def link_feedback(session: Session, *, feedback: Feedback, idea: Idea, actor: User) -> None:
     """Attach feedback to an idea; the customer's vote is added with their words and channel."""
     if feedback.idea_id is not None:
-        raise FeedbackRefused("This feedback is already linked to an idea.")
+        raise FeedbackRefused(_l("This feedback is already linked to an idea."))
     if idea.stage == Stage.merged:
-        raise FeedbackRefused("That idea was merged: link to the idea it was merged into.")
+        raise FeedbackRefused(_l("That idea was merged: link to the idea it was merged into."))
     feedback.idea_id = idea.id
     feedback.linked_at = utcnow()
     person = session.get(User, feedback.person_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -118,9 +119,9 @@ def merge_ideas(
     the target; the source says "Merged into #N" and redirects there. Nothing is lost."""
     check_move(source.stage, Stage.merged, actor.role, has_target=target is not None)
     if target is None or target.id == source.id:
-        raise MoveRefused("An idea cannot be merged into itself.")
+        raise MoveRefused(_l("An idea cannot be merged into itself."))
     if target.stage == Stage.merged:
-        raise MoveRefused("That idea was itself merged: merge into the idea it points to.")
+        raise MoveRefused(_l("That idea was itself merged: merge into the idea it points to."))
     _move_unique_rows(session, Vote, Vote.user_id, source.id, target.id)
     _move_unique_rows(session, Follower, Follower.user_id, source.id, target.id)
     _move_unique_rows(session, IdeaTag, IdeaTag.tag_id, source.id, target.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
@@ -132,13 +133,15 @@ def rate_idea(session: Session, *, idea: Idea, factor_id: int, value: int | None
     """Set (or clear, with None) a staff rating on one factor, then re-score."""
     factor = session.get(PriorityFactor, factor_id)
     if factor is None or not factor.is_active or factor.source != FactorSource.rating:
-        raise InvalidRating("That factor cannot be rated.")
+        raise InvalidRating(_l("That factor cannot be rated."))
     rating = session.scalar(select(IdeaRating).filter_by(idea_id=idea.id, factor_id=factor_id))
     if value is None:
         if rating is not None:
             session.delete(rating)
     elif not 0 <= value <= factor.scale_max:
-        raise InvalidRating(f"Rate {factor.name} from 0 to {factor.scale_max}.")
+        raise InvalidRating(
+            _l("Rate %(factor)s from 0 to %(top)d.", factor=factor.name, top=factor.scale_max)
+        )
     elif rating is None:
         session.add(IdeaRating(idea_id=idea.id, factor_id=factor_id, value=value,
                                rated_by_id=actor.id))  # fmt: skip
@@ -154,7 +157,7 @@ def override_grade(session: Session, *, idea: Idea, grade: Grade | None, reason:
                    actor: User) -> None:  # fmt: skip
     """Set the grade by hand with a reason, or (grade None) go back to the computed one."""
     if grade is not None and not reason.strip():
-        raise DomainError("Say why you override the computed grade.")
+        raise DomainError(_l("Say why you override the computed grade."))
     idea.grade_override_reason = reason.strip() if grade is not None else ""
     if grade is not None:
         idea.grade = grade
@@ -202,10 +205,10 @@ def save_factor(
     from portal.errors import NotAllowed
 
     if actor.role != "admin":
-        raise NotAllowed("Only an admin may change the priority factors.")
+        raise NotAllowed(_l("Only an admin may change the priority factors."))
     clash = session.scalar(select(PriorityFactor.id).where(PriorityFactor.name == name.strip()))
     if clash is not None and (factor is None or clash != factor.id):
-        raise DomainError(f"A factor called “{name}” exists already.")
+        raise DomainError(_l("A factor called “%(name)s” exists already.", name=name))
     if factor is None:
         position = session.scalar(select(func.count(PriorityFactor.id))) or 0
         factor = PriorityFactor(position=position, source=FactorSource.rating)

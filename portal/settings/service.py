@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -46,7 +47,7 @@ def update_settings(
 ) -> None:
     """Admin-only: store the review-queue age and the SLA hours of each severity."""
     if actor.role != Role.admin:
-        raise NotAllowed("Only an admin may change the workspace settings.")
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
     _put(session, "decision_days", {"days": decision_days})
     _put(session, "sla_hours", {s.value: list(hours) for s, hours in sla_hours.items()})
     record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
