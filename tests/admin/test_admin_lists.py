@@ -1,0 +1,40 @@
+from portal.accounts.models import Membership, Role
+from portal.ideas.models import Idea, Vote
+
+
+def _ideas_with_votes(session, make, board, count):
+    organisation = make.organisation()
+    voter = make.user(organisation=organisation)
+    author = make.user()
+    ideas = [Idea(board_id=board.id, author_id=author.id, title=f"Idea {n}", slug=f"idea-{n}")
+             for n in range(count)]  # fmt: skip
+    session.add_all(ideas)
+    session.flush()
+    session.add_all(Vote(idea_id=idea.id, user_id=voter.id) for idea in ideas)
+    session.commit()
+    assert session.query(Membership).count() >= 1
+
+
+def test_admin_ideas_list_runs_the_same_queries_for_10_and_200_ideas(
+    make, client, sign_in, session, count_queries
+):
+    small, large = make.board("Small"), make.board("Large")
+    _ideas_with_votes(session, make, small, 10)
+    _ideas_with_votes(session, make, large, 200)
+    sign_in(make.user(role=Role.staff))
+    counts = []
+    for board in (small, large):
+        with count_queries() as counter:
+            response = client.get(f"/admin/ideas?board={board.id}&sort=arr")
+        assert response.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 10
+
+
+def test_inbox_lists_new_ideas_oldest_first(make, client, sign_in):
+    board = make.board()
+    first = make.idea("First arrived", board=board)
+    second = make.idea("Second arrived", board=board)
+    sign_in(make.user(role=Role.staff))
+    page = client.get("/admin/inbox").text
+    assert page.index(first.title) < page.index(second.title)
