@@ -61,6 +61,22 @@ class IdeaRow:
         return str(stages.PUBLIC_STATUS[self.stage])
 
 
+def _idea_row(idea: Idea, author_name: str, board_slug: str = "", board_name: str = ""):
+    return IdeaRow(
+        id=idea.id,
+        title=idea.title,
+        slug=idea.slug,
+        kind=idea.kind,
+        stage=idea.stage,
+        vote_count=idea.vote_count,
+        comment_count=idea.comment_count,
+        author_name=author_name,
+        created_at=idea.created_at,
+        board_slug=board_slug,
+        board_name=board_name,
+    )
+
+
 @dataclass(frozen=True)
 class Page:
     items: list
@@ -168,19 +184,7 @@ def list_ideas(
     page = max(1, page)
     rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
     items = [
-        IdeaRow(
-            id=idea.id,
-            title=idea.title,
-            slug=idea.slug,
-            kind=idea.kind,
-            stage=idea.stage,
-            vote_count=idea.vote_count,
-            comment_count=idea.comment_count,
-            author_name=author_name,
-            created_at=idea.created_at,
-            board_slug=board_slug,
-            board_name=board_name,
-        )
+        _idea_row(idea, author_name, board_slug, board_name)
         for idea, author_name, board_slug, board_name in rows
     ]
     _attach_viewer_votes_and_tags(session, viewer, items)
@@ -257,20 +261,7 @@ def similar_ideas(session: Session, viewer: Viewer, title: str) -> list[IdeaRow]
         .order_by(score.desc(), Idea.vote_count.desc())
         .limit(SIMILAR_LIMIT)
     ).all()
-    items = [
-        IdeaRow(
-            id=idea.id,
-            title=idea.title,
-            slug=idea.slug,
-            kind=idea.kind,
-            stage=idea.stage,
-            vote_count=idea.vote_count,
-            comment_count=idea.comment_count,
-            author_name=name,
-            created_at=idea.created_at,
-        )
-        for idea, name in rows
-    ]
+    items = [_idea_row(idea, name) for idea, name in rows]
     _attach_viewer_votes_and_tags(session, viewer, items)
     return items
 
@@ -314,19 +305,7 @@ def idea_page(session: Session, viewer: Viewer, idea: Idea) -> IdeaPage:
         .join(Board, Board.id == idea.board_id)
         .where(User.id == idea.author_id)
     ).one()
-    row = IdeaRow(
-        id=idea.id,
-        title=idea.title,
-        slug=idea.slug,
-        kind=idea.kind,
-        stage=idea.stage,
-        vote_count=idea.vote_count,
-        comment_count=idea.comment_count,
-        author_name=author_name,
-        created_at=idea.created_at,
-        board_slug=board.slug,
-        board_name=board.name,
-    )
+    row = _idea_row(idea, author_name, board.slug, board.name)
     _attach_viewer_votes_and_tags(session, viewer, [row])
     return IdeaPage(
         idea=row,

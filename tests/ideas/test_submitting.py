@@ -67,3 +67,12 @@ def test_anonymous_visitor_must_sign_in_to_submit(make, client):
     board = make.board()
     response = client.get(f"/boards/{board.slug}/ideas/new")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_without_javascript_the_title_can_be_checked_for_duplicates(make, client, sign_in):
+    board = make.board()
+    make.idea("Export reports to CSV", board=board)
+    sign_in(make.user())
+    page = client.get(f"/boards/{board.slug}/ideas/new", query_string={"title": "CSV export"}).text
+    assert "Look for similar ideas" in page  # the no-script button
+    assert 'value="CSV export"' in page and "Export reports to CSV" in page

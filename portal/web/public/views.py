@@ -77,7 +77,8 @@ def board_show(slug: str):
 @login_required
 def idea_new(slug: str):
     board = access.get_visible_board_or_404(db.session, g.viewer, slug)
-    form = IdeaForm()
+    # Without JavaScript, "Look for similar ideas" sends the title back here by GET.
+    form = IdeaForm(title=request.args.get("title", "")[:160] or None)
     similar = []
     if form.validate_on_submit():
         try:
