@@ -14,9 +14,9 @@ pytestmark = pytest.mark.browser
 
 def wait_for_htmx(page) -> None:
     """htmx binds the swapped-in controls once the swap settles; a person is never that fast."""
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
-    )
+    # A locator check, not wait_for_function: the page's CSP rightly forbids eval.
+    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    expect(busy).to_have_count(0)
 
 
 @pytest.fixture
