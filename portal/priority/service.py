@@ -95,7 +95,6 @@ def demand_for(session: Session, idea: Idea) -> Demand:
 
 def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand]:
     """The score, its explanation and the computed inputs, from the current data."""
-    ensure_default_factors(session)
     factors = active_factors(session)
     ratings = dict(
         session.execute(

@@ -206,3 +206,16 @@ def test_membership_counts_towards_demand(make, session):
     assert (demand.organisations, demand.arr, demand.key_accounts) == (1, 900_000, 1)
     assert session.scalar(select(Membership.id)) is not None
     assert session.scalar(select(Vote.id)) is not None
+
+
+def test_a_key_accounts_portal_vote_raises_the_stored_score_at_once(make, client, sign_in, session):
+    idea = make.idea()
+    before = session.get(Idea, idea.id).score
+    sign_in(make.user(organisation=make.organisation("Big", tier=Tier.key, arr=2_000_000)))
+    client.post(f"/ideas/{idea.id}/vote", data={"action": "on"})
+    make.fresh()
+    after = session.get(Idea, idea.id).score
+    assert after > before
+    client.post(f"/ideas/{idea.id}/vote", data={"action": "off"})
+    make.fresh()
+    assert session.get(Idea, idea.id).score < after

@@ -21,6 +21,7 @@ from portal.extensions import limiter
 from portal.ideas import queries, service
 from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
+from portal.priority import service as priority
 from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
 from portal.web.render import is_htmx, render, render_fragment, safe_next
 
@@ -90,6 +91,7 @@ def idea_new(slug: str):
                 body=form.body.data or "",
                 kind=Kind(form.kind.data),
             )
+            priority.refresh_score(db.session, idea)
         except DomainError as refusal:
             form.form_errors.append(str(refusal.message))
         else:
@@ -142,9 +144,12 @@ def idea_vote(idea_id: int):
         abort(400)
     try:
         if form.action.data == "on":
-            service.cast_vote(db.session, idea=idea, voter=current_user)
+            changed = service.cast_vote(db.session, idea=idea, voter=current_user)
         else:
-            service.withdraw_vote(db.session, idea=idea, voter=current_user)
+            changed = service.withdraw_vote(db.session, idea=idea, voter=current_user)
+        if changed:  # demand moved: keep the stored priority score current for staff lists
+            db.session.refresh(idea)
+            priority.refresh_score(db.session, idea)
     except DomainError as refusal:
         db.session.rollback()
         flash(str(refusal.message), "warning")
