@@ -34,16 +34,23 @@ def test_forms_without_the_csrf_token_are_refused(protected_app, make):
     assert accepted.status_code == 302
 
 
+def sign_in_with_token(client, user) -> str:
+    """Sign in as a browser would, with the CSRF token of the page; returns the token."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": "correct horse battery", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    return token
+
+
 def test_htmx_requests_carry_the_csrf_token_in_a_header(protected_app, make):
     client = protected_app.test_client()
     idea = make.idea()
     voter = make.user()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-    client.post(
-        "/login",
-        data={"email": voter.email, "password": "correct horse battery", "csrf_token": token},
-    )
+    token = sign_in_with_token(client, voter)
     response = client.post(
         f"/ideas/{idea.id}/vote",
         data={"action": "on"},
@@ -89,12 +96,7 @@ def test_voting_is_rate_limited_per_person(protected_app, make):
     client = protected_app.test_client()
     idea = make.idea()
     voter = make.user()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-    client.post(
-        "/login",
-        data={"email": voter.email, "password": "correct horse battery", "csrf_token": token},
-    )
+    token = sign_in_with_token(client, voter)
     headers = {"X-CSRFToken": token}
     statuses = [
         client.post(
