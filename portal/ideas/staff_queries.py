@@ -212,8 +212,6 @@ class Workbench:
 
 def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettings) -> Workbench:
     """The admin idea page: demand, score explanation, notes, moves and feedback."""
-    from portal.priority.models import IdeaRating
-
     author = aliased(User)
     owner = aliased(User)
     board_name, author_name, owner_name = session.execute(
@@ -229,12 +227,7 @@ def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettin
         if idea.merged_into_id
         else None
     )
-    card, demand = score_card(session, idea)
-    ratings = dict(
-        session.execute(
-            select(IdeaRating.factor_id, IdeaRating.value).where(IdeaRating.idea_id == idea.id)
-        ).all()
-    )
+    card, demand, ratings = score_card(session, idea)
     sla = None
     if idea.kind == Kind.bug and idea.severity is not None:
         sla = sla_state(

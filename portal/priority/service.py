@@ -93,8 +93,8 @@ def demand_for(session: Session, idea: Idea) -> Demand:
     )
 
 
-def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand]:
-    """The score, its explanation and the computed inputs, from the current data."""
+def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[int, int]]:
+    """The score, its explanation, the computed inputs and the staff ratings by factor id."""
     factors = active_factors(session)
     ratings = dict(
         session.execute(
@@ -115,12 +115,12 @@ def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand]:
         )  # fmt: skip
         for f in factors
     ]
-    return score_idea(inputs, demand, idea.kind, idea.severity, utcnow()), demand
+    return score_idea(inputs, demand, idea.kind, idea.severity, utcnow()), demand, ratings
 
 
 def refresh_score(session: Session, idea: Idea) -> ScoreCard:
     """Store the idea's score, and its grade unless staff set the grade by hand."""
-    card, _demand = score_card(session, idea)
+    card, _demand, _ratings = score_card(session, idea)
     idea.score = card.score
     if not idea.grade_override_reason:
         idea.grade = card.grade
