@@ -75,14 +75,22 @@ SUBJECTS = [
     "print labels from mobile", "Excel import",
 ]  # fmt: skip
 FEATURE_TEMPLATES = ["Add {s}", "Support {s}", "{S} for the whole team", "Please add {s}"]
-BUG_TEMPLATES = ["{S} fails on large accounts", "{S} shows wrong totals", "Error 500 with {s}"]
-BODIES = [
+BUG_TEMPLATES = [
+    "{S} fails on large accounts",
+    "{S} shows wrong totals",
+    "Error 500 with {s}",
+    "{S} is very slow since the last update",
+]
+FEATURE_BODIES = [
     "We run **{n} teams** on Feedloop and this comes up every week.\n\n- today we work around it "
     "by hand\n- it costs us about {h} hours a month",
     "Our competitor already offers this, and two of our prospects asked for it in demos.",
+    "This blocks our roll-out to the remaining {n} sites.",
+]
+BUG_BODIES = [
     "Steps:\n\n1. open the page\n2. choose *All branches*\n3. wait\n\nExpected it to work, "
     "but it does not.",
-    "This blocks our roll-out to the remaining {n} sites.",
+    "Since last week this fails for **{n} of our users**; we lose about {h} hours a month.",
 ]
 COMMENTS = [
     "We need this too. +1 from our operations team.",
@@ -174,13 +182,17 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         subject = SUBJECTS[number % len(SUBJECTS)]
         kind = Kind.bug if number % 5 == 4 else Kind.feature
         templates = BUG_TEMPLATES if kind == Kind.bug else FEATURE_TEMPLATES
-        title = templates[number % len(templates)].format(s=subject, S=subject.capitalize())
+        # Each subject comes round four times, each time with another template: no two
+        # ideas share a title. Only the first letter is raised, so "Okta" and "WeChat" keep theirs.
+        template = templates[(number // len(SUBJECTS)) % len(templates)]
+        title = template.format(s=subject, S=subject[0].upper() + subject[1:])
         # The first ideas cover every stage; the rest follow a realistic spread.
         stage = stages[number] if number < len(stages) else rng.choices(stages, weights)[0]
         author = rng.choice(customers)
         created = now - timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 23))
         board = boards[number % len(boards)]
-        body = rng.choice(BODIES).format(n=rng.randint(2, 40), h=rng.randint(2, 30))
+        bodies = BUG_BODIES if kind == Kind.bug else FEATURE_BODIES
+        body = rng.choice(bodies).format(n=rng.randint(2, 40), h=rng.randint(2, 30))
         idea = Idea(
             board_id=board.id, author_id=author.id, title=title, slug=slugify(title), body=body,
             kind=kind, stage=stage, visibility=board.visibility, created_at=created,
@@ -224,10 +236,9 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         idea.vote_count = len(voters)
 
         comment_count = rng.choice([0, 0, 1, 2, 3])
-        for _ in range(comment_count):
+        for body in rng.sample(COMMENTS, comment_count):  # never the same words twice
             commenter = rng.choice([*customers, staff])
-            session.add(Comment(idea_id=idea.id, author_id=commenter.id,
-                                body=rng.choice(COMMENTS),
+            session.add(Comment(idea_id=idea.id, author_id=commenter.id, body=body,
                                 created_at=created + (now - created) * rng.random()))  # fmt: skip
         idea.comment_count = comment_count
     _link_merged_ideas(session, ideas_by_stage)

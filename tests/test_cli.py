@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Organisation, Role, User
 from portal.demo import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_STAFF
 from portal.feedback.models import Feedback
-from portal.ideas.models import Board, Idea, Vote
+from portal.ideas.models import Board, Comment, Idea, Vote
 from portal.lifecycle.stages import Stage
 
 
@@ -17,6 +17,14 @@ def test_demo_loads_realistic_data_once_and_its_sign_ins_work(app, session, clie
     assert session.scalar(select(func.count(Organisation.id))) == 6
     assert session.scalar(select(func.count(User.id)).where(User.role == Role.customer)) == 40
     assert session.scalar(select(func.count(Idea.id))) == 120
+    titles = session.scalars(select(Idea.title)).all()
+    assert len(set(titles)) == 120  # no unmerged look-alike duplicates on the boards
+    assert any("Okta" in title for title in titles)  # brand names keep their capitals
+    repeated = session.execute(
+        select(Comment.idea_id, Comment.body).group_by(Comment.idea_id, Comment.body)
+        .having(func.count(Comment.id) > 1)
+    ).all()  # fmt: skip
+    assert repeated == []
     stages = set(session.scalars(select(Idea.stage).distinct()))
     assert stages == set(Stage)
     assert session.scalar(select(func.count(Vote.id))) > 500

@@ -116,3 +116,16 @@ def test_anonymous_visitor_is_sent_to_sign_in_to_vote(make, client):
     response = client.post(f"/ideas/{idea.id}/vote", data={"action": "on"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_refused_htmx_vote_says_why_in_the_button_and_leaves_no_stray_message(
+    make, client, sign_in
+):
+    idea = make.idea(stage=Stage.declined)
+    sign_in(make.user())
+    response = client.post(
+        f"/ideas/{idea.id}/vote", data={"action": "on"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422  # htmx swaps 422 (see base.html's htmx-config)
+    assert 'role="alert">This idea no longer takes votes.' in response.text
+    assert "no longer takes votes" not in client.get("/").text

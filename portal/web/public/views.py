@@ -152,14 +152,25 @@ def idea_vote(idea_id: int):
             priority.refresh_score(db.session, idea)
     except DomainError as refusal:
         db.session.rollback()
-        flash(str(refusal.message), "warning")
+        message = str(refusal.message)
     else:
         db.session.commit()
+        message = None
     if not is_htmx():
+        if message:
+            flash(message, "warning")
         return redirect(safe_next(url_for("public.idea_show", idea_id=idea_id)))
+    # htmx swaps only the button, so a refusal is said inside it, not flashed to a later page.
     db.session.refresh(idea)
     row = queries.idea_page(db.session, g.viewer, idea).idea
-    return render("public/ideas/_vote.html", block="vote_button", idea=row, vote_form=form)
+    return render(
+        "public/ideas/_vote.html",
+        block="vote_button",
+        status=422 if message else 200,
+        idea=row,
+        vote_form=form,
+        vote_message=message,
+    )
 
 
 @bp.post("/ideas/<int:idea_id>/follow")

@@ -8,27 +8,13 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.ideas.models import Idea
+from tests.browser.conftest import settled
 
 pytestmark = pytest.mark.browser
 
 
-def wait_for_htmx(page) -> None:
-    """htmx binds the swapped-in controls once the swap settles; a person is never that fast."""
-    # A locator check, not wait_for_function: the page's CSP rightly forbids eval.
-    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
-    expect(busy).to_have_count(0)
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
-
-
-def test_product_manager_takes_feedback_to_a_planned_scored_idea(
-    app, make, session, page, live_server_factory
-):
-    base = live_server_factory(app)
-    page.set_default_timeout(10_000)
+def test_product_manager_takes_feedback_to_a_planned_scored_idea(make, session, page, live_url):
+    base = live_url
     make.board("Security")
     make.organisation("Northwind", domain="northwind.example")
     manager = make.user("pm@feedloop.example", role=Role.staff, name="Pat Manager")
@@ -68,7 +54,7 @@ def test_product_manager_takes_feedback_to_a_planned_scored_idea(
     page.get_by_label("Rating for Customer value").select_option("5")  # htmx swaps the panel
     expect(score).not_to_have_text(f"{before:.1f}")
     assert page.url == idea_url  # rated in place, no reload
-    wait_for_htmx(page)
+    settled(page)
     page.get_by_label("Rating for Urgency").select_option("5")
     expect(page.locator(".grade-value")).to_have_text(re.compile("[AB]"))
 
