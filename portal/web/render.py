@@ -26,11 +26,3 @@ def render_fragment(template: str, block: str, **context):
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def safe_next(default: str) -> str:
-    """The `next` field or parameter if it points inside this site, else `default`."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default

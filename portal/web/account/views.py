@@ -15,7 +15,8 @@ from portal.web.account.forms import (
     SigninForm,
     SignupForm,
 )
-from portal.web.render import render, safe_next
+from portal.web.redirects import safe_next
+from portal.web.render import render
 
 bp = Blueprint("account", __name__)
 

@@ -10,6 +10,7 @@ from portal.db import db
 from portal.errors import DomainError
 from portal.ideas.models import Board, Idea, Tag
 from portal.lifecycle.stages import MoveRefused
+from portal.web.redirects import safe_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -62,8 +63,6 @@ def actor():
 
 
 def back(default_endpoint: str, **values):
-    from portal.web.render import safe_next
-
     return redirect(safe_next(url_for(default_endpoint, **values)))
 
 

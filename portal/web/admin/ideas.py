@@ -25,6 +25,7 @@ from portal.web.admin.common import (
     tag_choices,
 )
 from portal.web.admin.forms import BulkMoveForm, EnrichForm, GradeForm, MoveForm, NoteForm
+from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render
 
 STAGE_CHOICES = [(s.value, PUBLIC_STATUS[s]) for s in Stage]
@@ -106,7 +107,7 @@ def ideas_bulk_move():
         flash(_("Moved %(count)d ideas.", count=len(result.moved)), "success")
     for idea_id, reason in result.refused.items():
         flash(_("#%(id)d not moved: %(reason)s", id=idea_id, reason=reason), "error")
-    return redirect(request.form.get("back") or url_for("admin.ideas_list"))
+    return redirect(safe_next(url_for("admin.ideas_list"), field="back"))
 
 
 def _workbench_context(idea: Idea, **forms):

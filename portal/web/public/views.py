@@ -23,7 +23,8 @@ from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
 from portal.priority import service as priority
 from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
-from portal.web.render import is_htmx, render, render_fragment, safe_next
+from portal.web.redirects import safe_next
+from portal.web.render import is_htmx, render, render_fragment
 
 bp = Blueprint("public", __name__)
 
