@@ -36,6 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from portal.web.inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_cli(app)
     return app

@@ -32,6 +32,7 @@ class Viewer:
     user_id: int | None = None
     role: Role | None = None
     organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    is_verified: bool = False
 
     @property
     def is_signed_in(self) -> bool:
@@ -53,15 +54,24 @@ def viewer_for(session: Session, user: User | None) -> Viewer:
     """The Viewer of a signed-in user (one query for their organisations), or ANONYMOUS."""
     if user is None:
         return ANONYMOUS
+    if not user.is_verified:
+        # Until the mailbox is proved, an account sees what an anonymous visitor sees and
+        # belongs to no organisation, whatever membership rows staff may have recorded.
+        return Viewer(user_id=user.id, role=user.role)
     organisation_ids = session.scalars(
         select(Membership.organisation_id).where(Membership.user_id == user.id)
     )
-    return Viewer(user_id=user.id, role=user.role, organisation_ids=frozenset(organisation_ids))
+    return Viewer(
+        user_id=user.id,
+        role=user.role,
+        organisation_ids=frozenset(organisation_ids),
+        is_verified=True,
+    )
 
 
 def _levels_open_to(viewer: Viewer) -> list[Visibility]:
     levels = [Visibility.public]
-    if viewer.is_signed_in:
+    if viewer.is_verified:
         levels.append(Visibility.customers)
     return levels
 

@@ -55,13 +55,15 @@ def register_cli(app: Flask) -> None:
     def create_admin(email: str, name: str, password: str):
         """Create a verified admin account."""
         from portal.accounts.models import Role
+        from portal.accounts.passwords import hash_password
         from portal.accounts.service import create_user, get_user_by_email
 
+        password_hash = hash_password(password)
         session = db.session
         if get_user_by_email(session, email) is not None:
             raise click.ClickException(f"{email} already has an account.")
         create_user(
-            session, email=email, password=password, display_name=name,
+            session, email=email, password_hash=password_hash, display_name=name,
             role=Role.admin, verified=True,
         )  # fmt: skip
         session.commit()

@@ -38,7 +38,15 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # The remember-me cookie is a login too: it is as Secure as the session cookie.
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
     }
+
+
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else default
 
 
 DEFAULTS = {
@@ -54,4 +62,7 @@ DEFAULTS = {
     "COMMENT_EDIT_WINDOW_SECONDS": 15 * 60,
     "IDEAS_PER_PAGE": 20,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Nothing a person sends is larger (forms are text); refuse before parsing anything bigger.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
 }

@@ -7,6 +7,8 @@ closed at teardown, which rolls back anything not committed.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
@@ -115,6 +117,16 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads, closed on leaving: for slow work (a password check) that
+        must not hold the write lock a POST's own session takes with its first statement."""
+        reader = self._current().session_factory()
+        try:
+            yield reader
+        finally:
+            reader.close()
 
     def new_session(self) -> Session:
         """A writing session outside the request's, for workers that own their transactions."""

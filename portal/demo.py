@@ -28,7 +28,7 @@ from portal.ideas.models import (
     Visibility,
     Vote,
 )
-from portal.ideas.service import slugify
+from portal.ideas.service import idea_slug, slugify
 from portal.lifecycle.models import StageChange
 from portal.lifecycle.stages import Horizon, Stage
 from portal.priority.models import FactorSource, IdeaRating, PriorityFactor
@@ -194,7 +194,7 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         bodies = BUG_BODIES if kind == Kind.bug else FEATURE_BODIES
         body = rng.choice(bodies).format(n=rng.randint(2, 40), h=rng.randint(2, 30))
         idea = Idea(
-            board_id=board.id, author_id=author.id, title=title, slug=slugify(title), body=body,
+            board_id=board.id, author_id=author.id, title=title, slug=idea_slug(title), body=body,
             kind=kind, stage=stage, visibility=board.visibility, created_at=created,
             updated_at=created,
         )  # fmt: skip

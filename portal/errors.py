@@ -38,3 +38,7 @@ class EmailNotVerified(DomainError):
 class InvalidLink(DomainError):
     message = _l("This link is invalid or has expired. Ask for a new one.")
     status = 400
+
+
+class LinkAlreadyUsed(InvalidLink):
+    message = _l("This link has been used already. Sign in with your password instead.")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from sqlalchemy.orm import Session
 
 from portal import access
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier
+from portal.accounts.passwords import hash_password
 from portal.accounts.service import create_user
 from portal.ideas import service as ideas
 from portal.ideas.models import Board, BoardAudience, Idea, Kind, Visibility
@@ -16,6 +18,11 @@ from portal.lifecycle.stages import Stage
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
+
+
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
 
 
 class Factory:
@@ -56,7 +63,7 @@ class Factory:
         user = create_user(
             self.session,
             email=email or f"person{next(_sequence)}@example.com",
-            password=PASSWORD,
+            password_hash=_password_hash(),
             display_name=name,
             role=role,
             verified=verified,

@@ -7,10 +7,12 @@ from portal import access
 from portal.accounts.models import Role
 from portal.ideas.models import Visibility
 
-VIEWERS = ["anonymous", "customer", "member", "outsider", "staff", "admin"]
+VIEWERS = ["anonymous", "unverified", "customer", "member", "outsider", "staff", "admin"]
 # viewer -> visibilities they may see ("member" belongs to the listed organisation)
 TRUTH = {
     "anonymous": {Visibility.public},
+    # Holds a membership row of the listed organisation, but has not proved the mailbox.
+    "unverified": {Visibility.public},
     "customer": {Visibility.public, Visibility.customers},
     "member": {Visibility.public, Visibility.customers, Visibility.organisations},
     "outsider": {Visibility.public, Visibility.customers},
@@ -26,6 +28,7 @@ def world(make):
     globex = make.organisation("Globex")
     people = {
         "anonymous": None,
+        "unverified": make.user("u@acme.example", organisation=acme, verified=False),
         "customer": make.user("c@example.com"),
         "member": make.user("m@acme.example", organisation=acme),
         "outsider": make.user("o@globex.example", organisation=globex),

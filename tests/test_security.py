@@ -43,7 +43,7 @@ def sign_in_with_token(client, user) -> str:
         data={"email": user.email, "password": "correct horse battery", "csrf_token": token},
     )
     assert response.status_code == 302
-    return token
+    return re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/").text).group(1)
 
 
 def test_htmx_requests_carry_the_csrf_token_in_a_header(protected_app, make):
@@ -57,28 +57,6 @@ def test_htmx_requests_carry_the_csrf_token_in_a_header(protected_app, make):
         headers={"HX-Request": "true", "X-CSRFToken": token},
     )
     assert response.status_code == 200 and '<span class="vote-count">2</span>' in response.text
-
-
-def _signin_attempts(app, count, address):
-    client = app.test_client()
-    statuses = []
-    for _ in range(count):
-        page = client.get("/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = client.post(
-            "/login",
-            data={"email": "x@example.com", "password": "wrong", "csrf_token": token},
-            environ_base={"REMOTE_ADDR": address},
-        )
-        statuses.append(response.status_code)
-    return statuses
-
-
-def test_sign_in_is_rate_limited_per_address(protected_app):
-    statuses = _signin_attempts(protected_app, 11, "10.9.8.7")
-    assert statuses[:10] == [422] * 10
-    assert statuses[10] == 429
-    assert _signin_attempts(protected_app, 1, "10.9.8.6") == [422]
 
 
 def test_sign_up_is_rate_limited(protected_app):

@@ -26,5 +26,14 @@ def check_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+def upgraded_hash(password_hash: str, password: str) -> str | None:
+    """A new hash of a just-verified password if the stored one uses outdated parameters."""
+    try:
+        outdated = _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return None
+    return _hasher.hash(password) if outdated else None
+
+
+# Stored for accounts made on someone's behalf: no password matches it until they reset one.
+UNUSABLE_PASSWORD = "!unusable"

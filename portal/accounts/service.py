@@ -11,10 +11,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier, User
-from portal.accounts.passwords import check_password, hash_password, needs_rehash
+from portal.accounts.passwords import check_password
 from portal.audit.service import record
 from portal.db import utcnow
-from portal.errors import DomainError, InvalidLink
+from portal.errors import DomainError, InvalidLink, LinkAlreadyUsed
 from portal.notify.outbox import absolute_url, enqueue
 
 VERIFY_SALT = "verify-email"
@@ -37,16 +37,18 @@ def create_user(
     session: Session,
     *,
     email: str,
-    password: str,
+    password_hash: str,
     display_name: str,
     role: Role = Role.customer,
     language: str | None = None,
     verified: bool = False,
 ) -> User:
-    """A new account; verified accounts join their organisation by email domain at once."""
+    """A new account; verified accounts join their organisation by email domain at once.
+
+    The caller hashes the password before its write transaction opens (hashing is slow)."""
     user = User(
         email=normalise_email(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         display_name=display_name.strip(),
         role=role,
         language=language,
@@ -61,7 +63,7 @@ def create_user(
 
 
 def register_customer(
-    session: Session, *, email: str, password: str, display_name: str, language: str | None
+    session: Session, *, email: str, password_hash: str, display_name: str, language: str | None
 ) -> User | None:
     """Create a customer and email a verification link.
 
@@ -83,21 +85,27 @@ def register_customer(
         )
         return None
     user = create_user(
-        session, email=email, password=password, display_name=display_name, language=language
+        session,
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
+        language=language,
     )
     send_verification(session, user)
     return user
 
 
 def send_verification(session: Session, user: User) -> None:
-    token = _serializer(VERIFY_SALT).dumps({"user": user.id, "email": user.email})
+    """Email a link that proves the address. The name typed at sign-up is left out: anyone can
+    type any address into the form, and the portal must not carry their words to it."""
+    claims = {"user": user.id, "email": user.email, "token": user.session_token}
+    token = _serializer(VERIFY_SALT).dumps(claims)
     enqueue(
         session,
         kind="verify_email",
         to=user.email,
         language=user.language,
         context={
-            "name": user.display_name,
             "verify_url": absolute_url("account.verify_email", token=token),
             "hours": current_app.config["VERIFY_LINK_MAX_AGE"] // 3600,
         },
@@ -105,20 +113,34 @@ def send_verification(session: Session, user: User) -> None:
 
 
 def verify_email(session: Session, token: str) -> User:
-    """Mark the address as verified and join the organisation its domain belongs to."""
+    """Mark the address as verified and join the organisation its domain belongs to.
+
+    The link works once: it is no way to sign in again later, and a password reset (which
+    rotates the session token it carries) ends it too.
+    """
     max_age = current_app.config["VERIFY_LINK_MAX_AGE"]
     try:
         claims = _serializer(VERIFY_SALT).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired) as error:
         raise InvalidLink() from error
-    user = session.get(User, claims.get("user"))
-    if user is None or user.email != claims.get("email"):
+    user = _user_by_id_claim(session, claims)
+    if (
+        user is None
+        or user.email != claims.get("email")
+        or not secrets.compare_digest(user.session_token, str(claims.get("token")))
+    ):
         raise InvalidLink()
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-        join_organisation_by_domain(session, user)
-        session.flush()
+    if user.email_verified_at is not None:
+        raise LinkAlreadyUsed()
+    user.email_verified_at = utcnow()
+    join_organisation_by_domain(session, user)
+    session.flush()
     return user
+
+
+def _user_by_id_claim(session: Session, claims) -> User | None:
+    user_id = claims.get("user") if isinstance(claims, dict) else None
+    return session.get(User, user_id) if isinstance(user_id, int) else None
 
 
 def join_organisation_by_domain(session: Session, user: User) -> None:
@@ -138,14 +160,28 @@ def join_organisation_by_domain(session: Session, user: User) -> None:
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """The user whose email and password match, or None. Upgrades old hashes on the way."""
+    """The user whose email and password match, or None.
+
+    The hash check is slow on purpose: give this a reading session, never a write transaction.
+    """
     user = get_user_by_email(session, email)
     if not check_password(user.password_hash if user else None, password) or user is None:
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        session.flush()
     return user
+
+
+def store_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    """Keep a hash computed before the transaction (an upgrade to today's parameters)."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.password_hash = password_hash
+        session.flush()
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Sign the person out everywhere: every session and "remember me" cookie stops working."""
+    user.session_token = secrets.token_hex(16)
+    session.flush()
 
 
 def load_user_for_session(session: Session, session_id: str) -> User | None:
@@ -184,16 +220,16 @@ def user_for_reset_token(session: Session, token: str) -> User:
         claims = _serializer(RESET_SALT).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired) as error:
         raise InvalidLink() from error
-    user = session.get(User, claims.get("user"))
+    user = _user_by_id_claim(session, claims)
     if user is None or not secrets.compare_digest(user.session_token, str(claims.get("token"))):
         raise InvalidLink()
     return user
 
 
-def reset_password(session: Session, token: str, new_password: str) -> User:
+def reset_password(session: Session, token: str, password_hash: str) -> User:
     """Set a new password; the link, and every other session of the person, stop working."""
     user = user_for_reset_token(session, token)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = password_hash
     user.session_token = secrets.token_hex(16)
     if user.email_verified_at is None:
         # Following a link sent to the address proves it as well as the verification link does.

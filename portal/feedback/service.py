@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Membership, Organisation, User
+from portal.accounts.passwords import UNUSABLE_PASSWORD
 from portal.accounts.service import create_user, get_user_by_email
 from portal.audit.service import record
 from portal.db import utcnow
@@ -32,7 +31,7 @@ def find_or_create_person(
     person = get_user_by_email(session, email)
     if person is None:
         person = create_user(
-            session, email=email, password=secrets.token_urlsafe(32),
+            session, email=email, password_hash=UNUSABLE_PASSWORD,
             display_name=name or email.split("@")[0],
         )  # fmt: skip
     if organisation is not None:

@@ -122,8 +122,15 @@ def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
     return [BoardRow(b.slug, b.name, b.description, count) for b, count in rows]
 
 
-def list_tags(session: Session) -> list[Tag]:
-    return list(session.scalars(select(Tag).order_by(Tag.name)))
+def list_tags(session: Session, viewer: Viewer, board: Board) -> list[Tag]:
+    """The tags of ideas on `board` that `viewer` may see: a tag used only on hidden ideas
+    would tell of them."""
+    on_visible_ideas = (
+        select(IdeaTag.tag_id)
+        .join(Idea, Idea.id == IdeaTag.idea_id)
+        .where(Idea.board_id == board.id, ideas_visible_to(viewer))
+    )
+    return list(session.scalars(select(Tag).where(Tag.id.in_(on_visible_ideas)).order_by(Tag.name)))
 
 
 def _search_terms(text: str) -> list[str]:

@@ -41,10 +41,17 @@ from portal.lifecycle.service import record_event
 
 
 def slugify(text: str, max_length: int = 60) -> str:
-    """ASCII words joined by hyphens; empty for titles with no Latin letters (the id suffices)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """Lowercase words of any script joined by hyphens, accents dropped ("导出 CSV" -> "导出-csv");
+    empty when the text has no letter or digit at all (only emoji, say)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
+    slug = "-".join(re.findall(r"[^\W_]+", letters))
     return slug[:max_length].rstrip("-")
+
+
+def idea_slug(title: str) -> str:
+    """The cosmetic part of an idea's URL; never empty, so `/ideas/<id>-<slug>` always routes."""
+    return slugify(title) or "idea"
 
 
 def _require_verified(person: User) -> None:
@@ -73,7 +80,7 @@ def submit_idea(
         board_id=board.id,
         author_id=author.id,
         title=title.strip(),
-        slug=slugify(title),
+        slug=idea_slug(title),
         body=body.strip(),
         kind=kind,
         stage=stages.Stage.collect,
@@ -132,11 +139,16 @@ def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     """Remove the person's vote, if any. Returns whether a vote was removed."""
     if not stages.accepts_votes(idea.stage):
         raise VotingClosed()
-    vote = session.scalar(select(Vote).filter_by(idea_id=idea.id, user_id=voter.id))
-    if vote is None:
+    # The count follows what the DELETE removed: of two identical requests at once, only one
+    # deletes the row (PostgreSQL makes the second wait for the first, then match nothing).
+    removed = session.execute(
+        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == voter.id)
+    ).rowcount
+    if not removed:
         return False
-    session.delete(vote)
-    session.execute(update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - 1))
+    session.execute(
+        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - removed)
+    )
     session.flush()
     return True
 
@@ -255,8 +267,12 @@ def enrich_idea(
     session.flush()
 
 
+TAG_SLUG_LENGTH = 40  # Tag.slug's column length
+
+
 def _set_tags(session: Session, idea: Idea, names: list[str]) -> bool:
-    wanted = {slugify(name): name.strip() for name in names if slugify(name)}
+    wanted = {slugify(name, TAG_SLUG_LENGTH): name.strip() for name in names}
+    wanted.pop("", None)
     existing = {t.slug: t for t in session.scalars(select(Tag).where(Tag.slug.in_(wanted)))}
     for slug, name in wanted.items():
         if slug not in existing:

@@ -20,6 +20,9 @@ DEFAULT_SLA_HOURS = {
     Severity.s4: (72, 720),
 }
 DEFAULT_DECISION_DAYS = 30
+# Beyond these a clock never runs out in practice, and date arithmetic would overflow.
+MAX_DECISION_DAYS = 3650
+MAX_SLA_HOURS = 5 * 366 * 24
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from portal.accounts.service import load_user_for_session
 from portal.db import db
 from portal.extensions import babel, login_manager
 from portal.web.error_pages import register_error_pages
+from portal.web.inputs import refuse_unstorable_input
 from portal.web.security import register_security_headers
 
 
@@ -43,6 +44,8 @@ def register_blueprints(app: Flask) -> None:
         return load_user_for_session(db.session, session_id)
 
     babel.init_app(app, locale_selector=select_locale)
+
+    app.before_request(refuse_unstorable_input)
 
     @app.before_request
     def build_viewer():

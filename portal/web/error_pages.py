@@ -3,6 +3,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -21,12 +22,15 @@ def register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error={"status": error.code, "message": error.description}), error.code
         titles = {
+            400: _("That request could not be read"),
             404: _("Page not found"),
             405: _("Not allowed"),
+            413: _("That is too large"),
             429: _("Too many attempts"),
         }
         messages = {
             404: _("There is nothing here, or you may need to sign in."),
+            413: _("A form may send at most 1 MB. Shorten the text and try again."),
             429: _("Please wait a minute before trying again."),
         }
         return render_template(
@@ -35,3 +39,16 @@ def register_error_pages(app: Flask) -> None:
             title=titles.get(error.code, error.name),
             message=messages.get(error.code, error.description),
         ), error.code
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """SQLite's busy timeout ran out: say so and ask for a retry, rather than a 500."""
+        if "database is locked" not in str(error.orig):
+            raise error
+        page = render_template(
+            "errors/error.html",
+            code=503,
+            title=_("Busy for a moment"),
+            message=_("Many people are saving at once. Please try again in a few seconds."),
+        )
+        return page, 503, {"Retry-After": "5"}

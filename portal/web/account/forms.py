@@ -1,8 +1,9 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal.web.inputs import Form
 
 PASSWORD_RULES = [
     DataRequired(),
@@ -10,7 +11,7 @@ PASSWORD_RULES = [
 ]
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=80)])
     email = EmailField(
         _l("Work email"),
@@ -19,19 +20,19 @@ class SignupForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=PASSWORD_RULES)
 
 
-class SigninForm(FlaskForm):
+class SigninForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=255)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Remember me"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(_l("Enter a valid email address."))]
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
     confirm = PasswordField(
         _l("Repeat it"),
@@ -39,7 +40,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=80)])
     language = SelectField(_l("Language"))
 

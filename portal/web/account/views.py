@@ -2,12 +2,14 @@
 
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from portal.accounts import service
+from portal.accounts.passwords import hash_password, upgraded_hash
 from portal.db import db
 from portal.errors import InvalidLink
 from portal.extensions import limiter
+from portal.web import auth, limits
 from portal.web.account.forms import (
     ForgotPasswordForm,
     ProfileForm,
@@ -36,10 +38,11 @@ def signup():
         return redirect(url_for("public.home"))
     form = SignupForm()
     if form.validate_on_submit():
+        password_hash = hash_password(form.password.data)  # slow: before the write lock
         service.register_customer(
             db.session,
             email=form.email.data,
-            password=form.password.data,
+            password_hash=password_hash,
             display_name=form.display_name.data,
             language=_current_language(),
         )
@@ -56,7 +59,7 @@ def verify_email(token: str):
     except InvalidLink as refusal:
         return render("account/invalid_link.html", status=400, message=refusal.message)
     db.session.commit()
-    login_user(user)
+    auth.sign_in(user)
     flash(_("Your email address is verified. Welcome!"), "success")
     return redirect(url_for("public.home"))
 
@@ -72,17 +75,23 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limits.limit_sign_in
 def signin():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("public.home")))
     form = SigninForm()
     if form.validate_on_submit():
-        user = service.authenticate(db.session, email=form.email.data, password=form.password.data)
+        with db.reading() as reading:  # the slow hash check holds no write lock
+            user = service.authenticate(reading, email=form.email.data, password=form.password.data)
         if user is not None:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(url_for("public.home")))
+            upgraded = upgraded_hash(user.password_hash, form.password.data)
+            if upgraded:
+                service.store_password_hash(db.session, user.id, upgraded)
+                db.session.commit()
+            auth.sign_in(user, remember=form.remember.data)
+            response = redirect(safe_next(url_for("public.home")))
+            limits.remember_device(response, user.email)
+            return response
         form.form_errors.append(_("That email and password do not match an account."))
     status = 422 if form.errors or form.form_errors else 200
     return render("account/signin.html", status=status, form=form)
@@ -90,7 +99,8 @@ def signin():
 
 @bp.post("/logout")
 def signout():
-    logout_user()
+    auth.sign_out()
+    db.session.commit()
     flash(_("You are signed out."), "success")
     return redirect(url_for("public.home"))
 
@@ -110,14 +120,16 @@ def forgot_password():
 @limiter.limit("10 per minute", methods=["POST"])
 def reset_password(token: str):
     try:
-        service.user_for_reset_token(db.session, token)
+        with db.reading() as reading:
+            service.user_for_reset_token(reading, token)
     except InvalidLink as refusal:
         return render("account/invalid_link.html", status=400, message=refusal.message)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user = service.reset_password(db.session, token, form.password.data)
+        password_hash = hash_password(form.password.data)  # slow: before the write lock
+        user = service.reset_password(db.session, token, password_hash)
         db.session.commit()
-        login_user(user)
+        auth.sign_in(user)
         flash(_("Your password is changed."), "success")
         return redirect(url_for("public.home"))
     return render("account/reset.html", status=422 if form.errors else 200, form=form)

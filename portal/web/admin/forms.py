@@ -1,5 +1,6 @@
+import re
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -10,10 +11,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from portal.ideas.models import Channel, Grade, Kind, Severity
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
+from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
+
+MAX_ARR = 10**15
+# A host name as email uses it: dot-separated labels of at most 63 characters, 253 in all.
+DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 CHANNEL_LABELS = {
     Channel.portal: _l("Portal"),
@@ -28,7 +34,7 @@ CHANNEL_LABELS = {
 }
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     target = SelectField(_l("Move to"), validators=[DataRequired()])
     public_message = TextAreaField(
         _l("Public message"),
@@ -42,13 +48,13 @@ class MoveForm(FlaskForm):
         validators=[Optional()],
     )
     target_date = DateField(_l("Target date"), validators=[Optional()])
-    merge_into = IntegerField(_l("Merge into idea #"), validators=[Optional()])
+    merge_into = IntegerField(_l("Merge into idea #"), validators=[Optional(), id_in_range()])
 
     def horizon_value(self):
         return Horizon(self.horizon.data) if self.horizon.data else None
 
 
-class BulkMoveForm(FlaskForm):
+class BulkMoveForm(Form):
     target = SelectField(_l("Move selected to"), validators=[DataRequired()])
     public_message = StringField(_l("Public message"), validators=[Length(max=2000)])
     horizon = SelectField(
@@ -58,7 +64,7 @@ class BulkMoveForm(FlaskForm):
     )
 
 
-class EnrichForm(FlaskForm):
+class EnrichForm(Form):
     board_id = SelectField(_l("Board"), coerce=int)
     kind = SelectField(
         _l("Kind"), choices=[(Kind.feature.value, _l("Feature")), (Kind.bug.value, _l("Bug"))]
@@ -76,11 +82,11 @@ class EnrichForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=5000)])
 
 
-class GradeForm(FlaskForm):
+class GradeForm(Form):
     grade = SelectField(
         _l("Grade"),
         choices=[("", _l("Computed"))] + [(g.value, g.value) for g in Grade],
@@ -89,7 +95,7 @@ class GradeForm(FlaskForm):
     reason = StringField(_l("Why"), validators=[Length(max=500)])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     email = EmailField(
         _l("Customer's email"),
         validators=[DataRequired(), Email(_l("Enter a valid email address.")), Length(max=255)],
@@ -102,7 +108,7 @@ class FeedbackForm(FlaskForm):
     channel = SelectField(
         _l("Channel"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()]
     )
-    original_words = TextAreaField(
+    original_words = VerbatimTextAreaField(
         _l("The customer's original words"),
         validators=[DataRequired(_l("Paste the customer's own words.")), Length(max=20000)],
         description=_l("Verbatim: they are kept exactly as entered."),
@@ -112,11 +118,11 @@ class FeedbackForm(FlaskForm):
     )
 
 
-class LinkFeedbackForm(FlaskForm):
-    idea_id = IntegerField(_l("Idea #"), validators=[DataRequired(), NumberRange(min=1)])
+class LinkFeedbackForm(Form):
+    idea_id = IntegerField(_l("Idea #"), validators=[DataRequired(), id_in_range()])
 
 
-class NewIdeaFromFeedbackForm(FlaskForm):
+class NewIdeaFromFeedbackForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=6, max=160)])
     board_id = SelectField(_l("Board"), coerce=int)
     kind = SelectField(
@@ -124,7 +130,7 @@ class NewIdeaFromFeedbackForm(FlaskForm):
     )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     domains = StringField(
         _l("Email domains"),
@@ -132,12 +138,24 @@ class OrganisationForm(FlaskForm):
         description=_l("Comma-separated; people signing up with these join automatically."),
     )
     tier = SelectField(_l("Tier"), choices=[("standard", _l("Standard")), ("key", _l("Key"))])
-    arr = IntegerField(_l("Annual revenue (ARR)"), validators=[Optional(), NumberRange(min=0)])
+    arr = IntegerField(
+        _l("Annual revenue (ARR)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_ARR, message=_l("Enter an amount from 0 to 10¹⁵.")),
+        ],
+    )
     industry = StringField(_l("Industry"), validators=[Length(max=80)])
+
+    def validate_domains(self, field):
+        for domain in (d.strip().lower().lstrip("@") for d in (field.data or "").split(",")):
+            if domain and not DOMAIN.fullmatch(domain):
+                raise ValidationError(_l("“%(domain)s” is not an email domain.", domain=domain))
+
     region = StringField(_l("Region"), validators=[Length(max=80)])
 
 
-class FactorForm(FlaskForm):
+class FactorForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     weight = FloatField(_l("Weight"), validators=[DataRequired(), NumberRange(min=0, max=100)])
     scale_max = IntegerField(_l("Scale (0 to …)"), validators=[DataRequired(), NumberRange(1, 100)])

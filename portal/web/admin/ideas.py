@@ -25,6 +25,7 @@ from portal.web.admin.common import (
     tag_choices,
 )
 from portal.web.admin.forms import BulkMoveForm, EnrichForm, GradeForm, MoveForm, NoteForm
+from portal.web.inputs import ids_in, int_arg, page_arg
 from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render
 
@@ -40,9 +41,9 @@ def _staff_filters() -> staff_queries.StaffFilters:
     return staff_queries.StaffFilters(
         sort=_enum_arg("sort", staff_queries.StaffSort) or staff_queries.StaffSort.score,
         stage=_enum_arg("stage", Stage),
-        board_id=request.args.get("board", type=int),
+        board_id=int_arg("board", None),
         tag=request.args.get("tag") or None,
-        owner_id=request.args.get("owner", type=int),
+        owner_id=int_arg("owner", None),
         grade=_enum_arg("grade", Grade),
         kind=_enum_arg("kind", Kind),
         search=request.args.get("q", "")[:100],
@@ -62,9 +63,7 @@ def staff_people():
 @bp.get("/ideas")
 def ideas_list():
     filters = _staff_filters()
-    page = staff_queries.list_staff_ideas(
-        db.session, filters, request.args.get("page", 1, type=int)
-    )
+    page = staff_queries.list_staff_ideas(db.session, filters, page_arg())
     bulk = BulkMoveForm()
     bulk.target.choices = STAGE_CHOICES
     return render(
@@ -86,7 +85,7 @@ def ideas_list():
 def ideas_bulk_move():
     form = BulkMoveForm()
     form.target.choices = STAGE_CHOICES
-    selected = request.form.getlist("idea_id", type=int)
+    selected = ids_in(request.form.getlist("idea_id"))
     if not form.validate() or not selected:
         flash(_("Choose ideas and a stage to move them to."), "error")
         return redirect(url_for("admin.ideas_list"))
@@ -223,7 +222,7 @@ def idea_note(idea_id: int):
 @bp.post("/ideas/<int:idea_id>/ratings")
 def idea_rate(idea_id: int):
     idea = get_idea_or_404(idea_id)
-    factor_id = request.form.get("factor_id", type=int)
+    factor_id = next(iter(ids_in([request.form.get("factor_id", "")])), 0)
     raw = request.form.get("value", "").strip()
     try:
         value = int(raw) if raw else None

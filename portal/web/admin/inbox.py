@@ -1,6 +1,6 @@
 """Triage: the inbox of new ideas and unlinked feedback, and logging feedback for a customer."""
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from portal.ideas.models import Board, Channel, Idea, Kind
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.web.admin.common import DOMAIN_REFUSALS, actor, board_choices, bp
 from portal.web.admin.forms import FeedbackForm, LinkFeedbackForm, NewIdeaFromFeedbackForm
+from portal.web.inputs import page_arg
 from portal.web.render import render
 
 
@@ -26,7 +27,7 @@ def inbox():
     new_ideas = staff_queries.list_staff_ideas(
         db.session,
         staff_queries.StaffFilters(sort=staff_queries.StaffSort.oldest, stage=Stage.collect),
-        request.args.get("page", 1, type=int),
+        page_arg(),
     )
     link_form, idea_form = LinkFeedbackForm(), NewIdeaFromFeedbackForm()
     idea_form.board_id.choices = board_choices()

@@ -11,9 +11,15 @@ from portal.db import db
 from portal.ideas.models import Severity
 from portal.priority import service as priority
 from portal.priority.models import Direction, PriorityFactor
-from portal.settings.service import get_settings, update_settings
+from portal.settings.service import (
+    MAX_DECISION_DAYS,
+    MAX_SLA_HOURS,
+    get_settings,
+    update_settings,
+)
 from portal.web.admin.common import DOMAIN_REFUSALS, actor, bp, require_admin
 from portal.web.admin.forms import FactorForm
+from portal.web.inputs import page_arg
 from portal.web.render import render
 
 AUDIT_PAGE = 100
@@ -47,10 +53,17 @@ def settings_save():
             s: (int(request.form[f"{s.value}_first"]), int(request.form[f"{s.value}_resolve"]))
             for s in Severity
         }
-        if decision_days < 1 or any(h < 1 for pair in sla.values() for h in pair):
+        if not 1 <= decision_days <= MAX_DECISION_DAYS or any(
+            not 1 <= hours <= MAX_SLA_HOURS for pair in sla.values() for hours in pair
+        ):
             raise ValueError
     except (KeyError, ValueError):
-        return _settings_page(422, errors=[_("Use whole numbers of at least 1.")])
+        message = _(
+            "Use whole numbers: days from 1 to %(days)d, hours from 1 to %(hours)d.",
+            days=MAX_DECISION_DAYS,
+            hours=MAX_SLA_HOURS,
+        )
+        return _settings_page(422, errors=[message])
     update_settings(db.session, actor=actor(), decision_days=decision_days, sla_hours=sla)
     db.session.commit()
     flash(_("Settings saved."), "success")
@@ -85,7 +98,7 @@ def factor_save(factor_id):
 @bp.get("/audit")
 def audit_log():
     require_admin()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     rows = db.session.execute(
         select(AuditEntry, User.display_name)
         .outerjoin(User, User.id == AuditEntry.actor_id)

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from portal.ideas.models import Kind
+from portal.web.inputs import Form
 
 
-class IdeaForm(FlaskForm):
+class IdeaForm(Form):
     title = StringField(
         _l("Title"),
         validators=[
@@ -28,7 +28,7 @@ class IdeaForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Comment"),
         validators=[
@@ -38,7 +38,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class ChoiceForm(FlaskForm):
+class ChoiceForm(Form):
     """A button that states the wanted end state, so a double click cannot undo itself."""
 
     action = HiddenField(validators=[AnyOf(["on", "off"])])

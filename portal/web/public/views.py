@@ -17,20 +17,17 @@ from flask_login import current_user, login_required
 from portal import access
 from portal.db import db
 from portal.errors import DomainError
-from portal.extensions import limiter
 from portal.ideas import queries, service
 from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
 from portal.priority import service as priority
+from portal.web import limits
+from portal.web.inputs import page_arg
 from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
 from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render, render_fragment
 
 bp = Blueprint("public", __name__)
-
-
-def _voter_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
 
 
 @bp.get("/")
@@ -59,7 +56,7 @@ def board_show(slug: str):
         g.viewer,
         board=board,
         filters=filters,
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         page_size=current_app.config["IDEAS_PER_PAGE"],
     )
     return render(
@@ -70,12 +67,13 @@ def board_show(slug: str):
         filters=filters,
         sorts=[(s.value, s) for s in queries.Sort],
         statuses=[(s.value, PUBLIC_STATUS[s]) for s in FILTERABLE_STAGES],
-        tags=queries.list_tags(db.session),
+        tags=queries.list_tags(db.session, g.viewer, board),
         vote_form=ChoiceForm(),
     )
 
 
 @bp.route("/boards/<slug>/ideas/new", methods=["GET", "POST"])
+@limits.limit_writes(limits.SUBMIT_IDEA)
 @login_required
 def idea_new(slug: str):
     board = access.get_visible_board_or_404(db.session, g.viewer, slug)
@@ -111,6 +109,13 @@ def ideas_similar():
     return render_fragment("public/ideas/new.html", "similar_ideas", similar=similar)
 
 
+@bp.get("/ideas/<int:idea_id>-")
+def idea_show_without_slug(idea_id: int):
+    """Links made while titles in Chinese or emoji got an empty slug."""
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug), 301)
+
+
 @bp.get("/ideas/<int:idea_id>")
 @bp.get("/ideas/<int:idea_id>-<slug>")
 def idea_show(idea_id: int, slug: str = ""):
@@ -136,7 +141,7 @@ def _back_to_idea(idea):
 
 
 @bp.post("/ideas/<int:idea_id>/vote")
-@limiter.limit("30 per minute", key_func=_voter_key)
+@limits.limit_writes(limits.VOTE)
 @login_required
 def idea_vote(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
@@ -175,6 +180,7 @@ def idea_vote(idea_id: int):
 
 
 @bp.post("/ideas/<int:idea_id>/follow")
+@limits.limit_writes(limits.FOLLOW)
 @login_required
 def idea_follow(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
@@ -198,6 +204,7 @@ def idea_follow(idea_id: int):
 
 
 @bp.post("/ideas/<int:idea_id>/comments")
+@limits.limit_writes(limits.COMMENT)
 @login_required
 def comment_create(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
@@ -233,6 +240,7 @@ def _comment_or_404(idea, comment_id: int):
 
 
 @bp.route("/ideas/<int:idea_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@limits.limit_writes(limits.COMMENT)
 @login_required
 def comment_edit(idea_id: int, comment_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
