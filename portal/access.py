@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Membership, Role, User
 from portal.ideas.models import Board, BoardAudience, Idea, IdeaAudience, Visibility
 
+STAFF_ROLES = (Role.staff, Role.admin)
+
 NARROWNESS = {
     Visibility.public: 0,
     Visibility.customers: 1,
@@ -40,7 +42,7 @@ class Viewer:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.staff, Role.admin)
+        return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:
@@ -121,6 +123,23 @@ boards_visible_to = _visible_clause(
     ),
 )
 boards_visible_to.__doc__ = "WHERE clause: the boards `viewer` may know exist."
+
+
+def people_who_may_see(idea: Idea) -> ColumnElement[bool]:
+    """WHERE clause on User: who may be told about `idea` (its recipients form of the rule).
+
+    Only verified addresses: news never goes to a mailbox nobody has proved, and an unverified
+    account sees what an anonymous visitor sees anyway.
+    """
+    verified = User.email_verified_at.is_not(None)
+    staff = User.role.in_(STAFF_ROLES)
+    if idea.visibility == Visibility.internal:
+        return and_(verified, staff)
+    if idea.visibility in (Visibility.public, Visibility.customers):
+        return verified
+    audience = select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id)
+    members = select(Membership.user_id).where(Membership.organisation_id.in_(audience))
+    return and_(verified, or_(staff, User.id.in_(members)))
 
 
 def get_visible_idea_or_404(session: Session, viewer: Viewer, idea_id: int) -> Idea:

@@ -91,17 +91,15 @@ def register_cli(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
     @click.option("--interval", default=2.0, help="Seconds between polls.")
     def outbox_worker(once: bool, interval: float):
-        """Send queued email, retrying with back-off."""
-        from portal.notify.worker import deliver_due
+        """Turn events into follower email, write daily digests, and send what is queued,
+        retrying with back-off. Several may run at once."""
+        from portal.notify.worker import run_once, worker_name
 
+        worker = worker_name()
         while True:
-            session = db.new_session()
-            try:
-                sent = deliver_due(session)
-            finally:
-                session.close()
-            if sent:
-                click.echo(f"sent {sent} message(s)")
+            result = run_once(db.new_session, worker=worker)
+            if result.sent:
+                click.echo(f"sent {result.sent} message(s)")
             if once:
                 return
             time.sleep(interval)

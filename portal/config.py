@@ -62,6 +62,13 @@ DEFAULTS = {
     "COMMENT_EDIT_WINDOW_SECONDS": 15 * 60,
     "IDEAS_PER_PAGE": 20,
     "RATELIMIT_HEADERS_ENABLED": True,
+    "MAIL_TIMEOUT": 30,
+    # A message that failed this often is dead: it waits for an admin's "retry" in /admin/outbox.
+    "OUTBOX_MAX_ATTEMPTS": 10,
+    # How long a worker may hold a claimed message before another may send it.
+    "OUTBOX_LEASE_SECONDS": 300,
+    # The hour (UTC) from which the daily digests go out.
+    "DIGEST_HOUR": 7,
     # Nothing a person sends is larger (forms are text); refuse before parsing anything bigger.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,

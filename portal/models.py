@@ -3,6 +3,7 @@
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, User
 from portal.audit.models import AuditEntry
 from portal.db import Base
+from portal.events.models import DomainEvent
 from portal.feedback.models import Feedback
 from portal.ideas.models import (
     Board,
@@ -15,14 +16,14 @@ from portal.ideas.models import (
     Tag,
     Vote,
 )
-from portal.lifecycle.models import DomainEvent, StageChange
-from portal.notify.models import OutboxMessage
+from portal.lifecycle.models import StageChange
+from portal.notify.models import DigestItem, NotificationPreference, OutboxMessage
 from portal.priority.models import IdeaRating, PriorityFactor
 from portal.settings.models import Setting
 
 __all__ = [
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
-    "Membership", "Organisation", "OrganisationDomain", "OutboxMessage", "StageChange", "Tag",
-    "User", "Vote",
+    "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
+    "OutboxMessage", "StageChange", "Tag", "User", "Vote",
 ]  # fmt: skip

@@ -74,6 +74,8 @@ def app_config(tmp_path: Path, _postgres_schema) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "",
+        "MAIL_TIMEOUT": 5,
+        "DIGEST_HOUR": 24,  # never due by itself: digest tests choose their moment
     }
 
 
@@ -171,16 +173,13 @@ def smtp_server(app) -> Iterator[MailBox]:
 
 @pytest.fixture
 def deliver(app, smtp_server):
-    """Run the outbox worker once, as `flask outbox-worker --once` would."""
-    from portal.notify.worker import deliver_due
+    """Run the outbox worker once, as `flask outbox-worker --once` would; returns how many
+    messages were sent."""
+    from portal.notify.worker import run_once
 
-    def run() -> int:
+    def run(**options) -> int:
         with app.app_context():
-            worker_session = app.extensions["feedloop_db"].session_factory()
-            try:
-                return deliver_due(worker_session)
-            finally:
-                worker_session.close()
+            return run_once(app.extensions["feedloop_db"].writer_session_factory, **options).sent
 
     return run
 

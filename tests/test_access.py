@@ -64,6 +64,17 @@ def test_python_and_sql_forms_of_the_rule_agree_with_the_table(
         select(Idea.id).where(Idea.id == ideas[visibility].id, access.ideas_visible_to(viewer))
     )
     assert (found is not None) is expected
+    if people[viewer_kind] is not None:  # the recipients form: who may be emailed about it
+        from portal.accounts.models import User
+
+        person = people[viewer_kind]
+        told = session.scalar(
+            select(User.id).where(
+                User.id == person.id, access.people_who_may_see(ideas[visibility])
+            )
+        )
+        # ...and never an address nobody has proved, even about a public idea.
+        assert (told is not None) is (expected and person.is_verified)
 
 
 @pytest.mark.parametrize(("viewer_kind", "visibility"), CASES)

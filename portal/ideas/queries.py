@@ -252,6 +252,7 @@ _STOPWORDS = frozenset(
 
 def similar_ideas(session: Session, viewer: Viewer, title: str) -> list[IdeaRow]:
     """Up to five ideas the viewer may see whose titles share words with `title`."""
+    title = title[:200]  # a title longer than any idea's would only make the query heavy
     words = [w for w in re.findall(r"\w+", title.lower()) if len(w) >= 3 and w not in _STOPWORDS][
         :8
     ]
@@ -389,3 +390,66 @@ def get_comment_on_idea(session: Session, idea: Idea, comment_id: int) -> Commen
             Comment.id == comment_id, Comment.idea_id == idea.id, Comment.is_internal.is_(False)
         )
     )
+
+
+@dataclass(frozen=True)
+class MyIdeaRow:
+    """One idea on a person's activity page, and how they are tied to it."""
+
+    id: int
+    title: str
+    slug: str
+    stage: stages.Stage
+    vote_count: int
+    posted: bool
+    voted: bool
+    following: bool
+
+    @property
+    def public_status(self) -> str:
+        return str(stages.PUBLIC_STATUS[self.stage])
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A page of a list that is not counted in full: only whether more follows."""
+
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def list_my_ideas(session: Session, viewer: Viewer, *, page: int, page_size: int) -> Slice:
+    """The ideas the viewer posted, voted for or follows, that they may still see, most
+    recently moved first."""
+    person = viewer.user_id
+    voted = select(Vote.idea_id).where(Vote.user_id == person)
+    following = select(Follower.idea_id).where(
+        Follower.user_id == person, Follower.unfollowed_at.is_(None)
+    )
+    query = (
+        select(
+            Idea.id,
+            Idea.title,
+            Idea.slug,
+            Idea.stage,
+            Idea.vote_count,
+            Idea.author_id == person,
+            Idea.id.in_(voted),
+            Idea.id.in_(following),
+        )  # fmt: skip
+        .where(
+            or_(Idea.author_id == person, Idea.id.in_(voted), Idea.id.in_(following)),
+            Idea.stage != stages.Stage.merged,
+            ideas_visible_to(viewer),
+        )
+        .order_by(Idea.stage_changed_at.desc(), Idea.id.desc())
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    )
+    rows = [MyIdeaRow(*row) for row in session.execute(query)]
+    return Slice(items=rows[:page_size], number=page, has_next=len(rows) > page_size)

@@ -22,6 +22,7 @@ from portal.errors import (
     NotAllowed,
     VotingClosed,
 )
+from portal.events.service import EventKind, record_event
 from portal.ideas.models import (
     Board,
     Channel,
@@ -37,7 +38,7 @@ from portal.ideas.models import (
 )
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
-from portal.lifecycle.service import record_event
+from portal.priority import service as priority
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -94,7 +95,7 @@ def submit_idea(
     follow_idea(session, idea=idea, person=author, reason=FollowReason.authored)
     cast_vote(session, idea=idea, voter=author, channel=channel,
               original_words=body if on_behalf_by else None)  # fmt: skip
-    record_event(session, "idea.created", idea_id=idea.id, actor_id=actor.id)
+    record_event(session, EventKind.idea_created, idea_id=idea.id, actor_id=actor.id)
     return idea
 
 
@@ -129,10 +130,22 @@ def cast_vote(
     except IntegrityError:
         return False
     # SQL-side increment: two voters at once must not overwrite each other's count.
-    session.execute(update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count + 1))
+    _add_to_count(session, idea, Idea.vote_count, 1)
     follow_idea(session, idea=idea, person=voter, reason=FollowReason.voted)
-    session.flush()
+    record_event(session, EventKind.vote_cast, idea_id=idea.id, actor_id=voter.id,
+                 channel=channel.value)  # fmt: skip
+    priority.refresh_score(session, idea)  # demand moved: staff lists sort by the stored score
     return True
+
+
+def _add_to_count(session: Session, idea: Idea, column, delta: int) -> None:
+    """Change a denormalised count in SQL, and read the stored value back into `idea`."""
+    session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values({column: column + delta})
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
@@ -146,10 +159,8 @@ def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     ).rowcount
     if not removed:
         return False
-    session.execute(
-        update(Idea).where(Idea.id == idea.id).values(vote_count=Idea.vote_count - removed)
-    )
-    session.flush()
+    _add_to_count(session, idea, Idea.vote_count, -removed)
+    priority.refresh_score(session, idea)
     return True
 
 
@@ -160,11 +171,12 @@ def add_comment(session: Session, *, idea: Idea, author: User, body: str) -> Com
         raise CommentingClosed()
     comment = Comment(idea_id=idea.id, author_id=author.id, body=body.strip())
     session.add(comment)
-    session.execute(
-        update(Idea).where(Idea.id == idea.id).values(comment_count=Idea.comment_count + 1)
-    )
+    _add_to_count(session, idea, Idea.comment_count, 1)
     follow_idea(session, idea=idea, person=author, reason=FollowReason.commented)
     session.flush()
+    # Followers hear of a public staff answer ("reply") apart from other people's comments.
+    record_event(session, EventKind.comment_posted, idea_id=idea.id, actor_id=author.id,
+                 comment_id=comment.id, by_staff=author.is_staff)  # fmt: skip
     return comment
 
 
@@ -194,12 +206,8 @@ def set_comment_hidden(session: Session, *, comment: Comment, staff: User, hidde
         return
     comment.hidden_at = utcnow() if hidden else None
     comment.hidden_by_id = staff.id if hidden else None
-    delta = -1 if hidden else 1
-    session.execute(
-        update(Idea)
-        .where(Idea.id == comment.idea_id)
-        .values(comment_count=Idea.comment_count + delta)
-    )
+    idea = session.get(Idea, comment.idea_id)
+    _add_to_count(session, idea, Idea.comment_count, -1 if hidden else 1)
     session.flush()
 
 
@@ -265,6 +273,7 @@ def enrich_idea(
         record(session, actor_id=actor.id, action="idea.enriched", target_type="idea",
                target_id=idea.id, **changes)  # fmt: skip
     session.flush()
+    priority.refresh_score(session, idea)  # kind and severity change how it is scored
 
 
 TAG_SLUG_LENGTH = 40  # Tag.slug's column length

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import Organisation, User
@@ -92,8 +92,9 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
         )
     if filters.search.strip():
         term = filters.search.strip()
-        if term.lstrip("#").isdigit():
-            conditions.append(Idea.id == int(term.lstrip("#")))
+        number = term.lstrip("#")
+        if number.isascii() and number.isdigit():  # "#42" finds idea 42; no id is that large
+            conditions.append(Idea.id == int(number) if len(number) < 10 else false())
         else:
             conditions.append(Idea.title.ilike(f"%{term}%"))
     arr = func.coalesce(demand.c.arr, 0)

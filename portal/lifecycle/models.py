@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User, enum_column
@@ -26,17 +26,3 @@ class StageChange(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="raise")
-
-
-class DomainEvent(Base):
-    """Something that happened to an idea, for notifications and webhooks to consume later."""
-
-    __tablename__ = "domain_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id", ondelete="SET NULL"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

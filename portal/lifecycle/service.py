@@ -12,18 +12,14 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.audit.service import record
 from portal.db import utcnow
+from portal.events.service import EventKind, record_event
 from portal.feedback.models import Feedback
 from portal.ideas.models import Comment, Follower, Idea, IdeaTag, Kind, Vote
-from portal.lifecycle.models import DomainEvent, StageChange
+from portal.lifecycle.models import StageChange
 from portal.lifecycle.stages import Horizon, MoveRefused, Stage, check_move
+from portal.priority import service as priority
 
 RESOLVED_STAGES = frozenset({Stage.verify, Stage.closed})
-
-
-def record_event(session: Session, kind: str, *, idea_id: int | None, actor_id: int | None,
-                 **payload) -> None:  # fmt: skip
-    """A domain event for notifications and webhooks to pick up after commit."""
-    session.add(DomainEvent(kind=kind, idea_id=idea_id, actor_id=actor_id, payload=payload))
 
 
 def move_idea(
@@ -52,7 +48,7 @@ def move_idea(
             session, source=idea, target=merge_into, actor=actor,
             public_message=public_message, internal_note=internal_note,
         )  # fmt: skip
-    return _apply_move(
+    change = _apply_move(
         session,
         idea=idea,
         actor=actor,
@@ -62,6 +58,8 @@ def move_idea(
         horizon=horizon,
         target_date=target_date,
     )
+    priority.refresh_score(session, idea)
+    return change
 
 
 def _apply_move(
@@ -98,8 +96,9 @@ def _apply_move(
         created_at=now,
     )
     session.add(change)
-    record_event(session, "idea.stage_changed", idea_id=idea.id, actor_id=actor.id,
-                 from_stage=source.value, to_stage=target.value)  # fmt: skip
+    record_event(session, EventKind.stage_changed, idea_id=idea.id, actor_id=actor.id,
+                 from_stage=source.value, to_stage=target.value,
+                 public_message=change.public_message)  # fmt: skip
     record(session, actor_id=actor.id, action="idea.moved", target_type="idea",
            target_id=idea.id, from_stage=source, to_stage=target)  # fmt: skip
     session.flush()
@@ -122,6 +121,14 @@ def merge_ideas(
         raise MoveRefused(_l("An idea cannot be merged into itself."))
     if target.stage == Stage.merged:
         raise MoveRefused(_l("That idea was itself merged: merge into the idea it points to."))
+    # Asked before the followers move: they are the ones to hear where their votes went.
+    followers = list(
+        session.scalars(
+            select(Follower.user_id).where(
+                Follower.idea_id == source.id, Follower.unfollowed_at.is_(None)
+            )
+        )
+    )
     _move_unique_rows(session, Vote, Vote.user_id, source.id, target.id)
     _move_unique_rows(session, Follower, Follower.user_id, source.id, target.id)
     _move_unique_rows(session, IdeaTag, IdeaTag.tag_id, source.id, target.id)
@@ -137,6 +144,10 @@ def merge_ideas(
     )  # fmt: skip
     record(session, actor_id=actor.id, action="idea.merged", target_type="idea",
            target_id=source.id, into=target.id)  # fmt: skip
+    record_event(session, EventKind.ideas_merged, idea_id=target.id, actor_id=actor.id,
+                 source_id=source.id, source_title=source.title, follower_ids=followers,
+                 public_message=change.public_message)  # fmt: skip
+    priority.refresh_score(session, target)
     return change
 
 

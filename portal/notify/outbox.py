@@ -14,21 +14,26 @@ def enqueue(
     session: Session, *, kind: str, to: str, context: dict, language: str | None = None
 ) -> OutboxMessage:
     """Add one email to the outbox; it leaves only if the surrounding transaction commits."""
-    domain = current_app.config["BASE_URL"].split("://", 1)[-1].split("/")[0].split(":")[0]
     message = OutboxMessage(
         kind=kind,
         to_address=to,
         language=language or "en",
         context=context,
-        message_id=f"<{uuid.uuid4().hex}@{domain or 'feedloop'}>",
+        message_id=f"<{uuid.uuid4().hex}@{message_domain()}>",
     )
     session.add(message)
     session.flush()
     return message
 
 
-def absolute_url(endpoint: str, **values) -> str:
+def message_domain() -> str:
+    """The right-hand side of our Message-IDs: the portal's own host name."""
+    domain = current_app.config["BASE_URL"].split("://", 1)[-1].split("/")[0].split(":")[0]
+    return domain or "feedloop"
+
+
+def absolute_url(endpoint: str, _anchor: str | None = None, **values) -> str:
     """A link for an email, built from BASE_URL so it works outside a request too."""
     base = current_app.config["BASE_URL"]
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return f"{base}{path}"
+    return f"{base}{path}" + (f"#{_anchor}" if _anchor else "")

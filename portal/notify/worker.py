@@ -1,23 +1,43 @@
-"""Deliver due outbox rows: render, send, and back off on failure. At-least-once delivery."""
+"""Deliver due outbox rows without ever holding a lock while talking to the mail server.
+
+1. Claim: in one short transaction, lease a batch of due rows to this worker (`claimed_until`,
+   `claimed_by`; `FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock on SQLite), and commit.
+2. Send: render and send each message over one SMTP connection, with no transaction open.
+3. Record: one short transaction per message: sent, or failed with back-off, or dead.
+
+A worker that dies after claiming leaves its lease to expire; another worker then sends the row.
+Delivery is at-least-once, with one Message-ID per message across retries.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app
-from flask_babel import force_locale
-from jinja2_fragments import render_block
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.notify import smtp
+from portal.notify.compose import compose
 from portal.notify.models import OutboxMessage
 
 BATCH_SIZE = 50
 MAX_BACKOFF = timedelta(hours=6)
+
+SessionFactory = Callable[[], Session]
+
+
+def worker_name() -> str:
+    """Unique per process: the lease says who holds a row."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -25,50 +45,133 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def compose(row: OutboxMessage) -> EmailMessage:
-    """Render `templates/email/<kind>.txt` in the recipient's language."""
-    template = f"email/{row.kind}.txt"
-    with force_locale(row.language):
-        environment = current_app.jinja_env
-        subject = render_block(environment, template, "subject", **row.context).strip()
-        body = render_block(environment, template, "body", **row.context).strip() + "\n"
-    message = EmailMessage()
-    message["Subject"] = subject
+@dataclass(frozen=True)
+class Claimed:
+    """What the sending step needs, copied out of the row so no session stays open."""
+
+    id: int
+    kind: str
+    to_address: str
+    language: str
+    context: dict
+    message_id: str
+    attempts: int
+
+
+def is_due(now: datetime):
+    """WHERE clause: rows waiting to be sent now and not leased to a live worker."""
+    return (
+        OutboxMessage.sent_at.is_(None)
+        & OutboxMessage.dead_at.is_(None)
+        & (OutboxMessage.next_attempt_at <= now)
+        & or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+    )
+
+
+def claim_due(session: Session, worker: str, now: datetime, limit: int = BATCH_SIZE):
+    """Lease up to `limit` due rows to `worker` and commit; returns copies of them."""
+    due = select(OutboxMessage.id).where(is_due(now)).order_by(OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        session.commit()
+        return []
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(claimed_until=now + lease, claimed_by=worker)
+    )
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+    claimed = [
+        Claimed(r.id, r.kind, r.to_address, r.language, dict(r.context), r.message_id, r.attempts)
+        for r in sorted(rows, key=lambda r: r.id)
+    ]
+    session.commit()
+    return claimed
+
+
+def _record(session_factory: SessionFactory, claimed: Claimed, worker: str, **values) -> None:
+    """Write one result, only if this worker still holds the lease."""
+    session = session_factory()
+    try:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == claimed.id, OutboxMessage.claimed_by == worker)
+            .values(claimed_until=None, attempts=claimed.attempts + 1, **values)
+        )
+        session.commit()
+    finally:
+        session.close()
+
+
+def _failed(claimed: Claimed, failure: Exception, now: datetime) -> dict:
+    attempts = claimed.attempts + 1
+    error = f"{type(failure).__name__}: {failure}"[:2000]
+    current_app.logger.warning("outbox %s not sent (attempt %d): %s", claimed.id, attempts, error)
+    if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        return {"last_error": error, "dead_at": now}
+    return {"last_error": error, "next_attempt_at": now + backoff(attempts)}
+
+
+def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker: str) -> int:
+    """Send leased rows over one connection, holding no transaction; returns how many went."""
+    sent = 0
+    with smtp.Mailer() as mailer:
+        for row in claimed:
+            try:
+                mailer.send(build_message(row))
+            except Exception as failure:  # any failure: keep the row and try again later
+                _record(session_factory, row, worker, **_failed(row, failure, utcnow()))
+            else:
+                _record(session_factory, row, worker, sent_at=utcnow(), last_error="")
+                sent += 1
+    return sent
+
+
+def build_message(row: Claimed) -> EmailMessage:
+    message = compose(row.kind, row.language, row.context)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = row.to_address
     message["Message-ID"] = row.message_id
     message["Date"] = formatdate(localtime=False)
-    message.set_content(body)
     return message
 
 
-def _claim_due(session: Session, now: datetime) -> list[OutboxMessage]:
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(BATCH_SIZE)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+def deliver_due(session_factory: SessionFactory, *, worker: str | None = None,
+                now: datetime | None = None, limit: int = BATCH_SIZE) -> int:  # fmt: skip
+    """Claim, send and record one batch. Returns how many messages were sent."""
+    worker = worker or worker_name()
+    session = session_factory()
+    try:
+        claimed = claim_due(session, worker, now or utcnow(), limit)
+    finally:
+        session.close()
+    return send_claimed(session_factory, claimed, worker) if claimed else 0
 
 
-def deliver_due(session: Session, now: datetime | None = None) -> int:
-    """Send what is due; commit after each message. Returns how many were sent."""
-    now = now or utcnow()
-    sent = 0
-    for row in _claim_due(session, now):
-        try:
-            smtp.send(compose(row))
-        except Exception as failure:  # any failure: keep the row and try again later
-            row.attempts += 1
-            row.last_error = f"{type(failure).__name__}: {failure}"[:2000]
-            row.next_attempt_at = now + backoff(row.attempts)
-            current_app.logger.warning("outbox %s not sent: %s", row.id, row.last_error)
-        else:
-            row.sent_at = utcnow()
-            row.attempts += 1
-            sent += 1
+@dataclass(frozen=True)
+class Pass:
+    events: int
+    digests: int
+    sent: int
+
+
+def run_once(session_factory: SessionFactory, *, worker: str | None = None,
+             now: datetime | None = None) -> Pass:  # fmt: skip
+    """One pass of `flask outbox-worker`: events become deliveries, the day's digests are
+    written when due, then due email is sent. Each step commits on its own."""
+    from portal.notify.digest import digest_due, send_digests
+    from portal.notify.events import process_events
+
+    moment = now or utcnow()
+    session = session_factory()
+    try:
+        events = process_events(session, now=moment)
+        digests = send_digests(session, moment) if digest_due(session, moment) else 0
         session.commit()
-    return sent
+    finally:
+        session.close()
+    # A clock read after the rows above were written, so what they enqueued is due at once.
+    return Pass(events, digests, deliver_due(session_factory, worker=worker, now=now))

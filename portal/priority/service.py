@@ -208,13 +208,13 @@ def save_factor(
     clash = session.scalar(select(PriorityFactor.id).where(PriorityFactor.name == name.strip()))
     if clash is not None and (factor is None or clash != factor.id):
         raise DomainError(_l("A factor called “%(name)s” exists already.", name=name))
+    if is_urgency:  # before a new factor joins the session: the query would flush it unnamed
+        for other in session.scalars(select(PriorityFactor).where(PriorityFactor.is_urgency)):
+            other.is_urgency = False
     if factor is None:
         position = session.scalar(select(func.count(PriorityFactor.id))) or 0
         factor = PriorityFactor(position=position, source=FactorSource.rating)
         session.add(factor)
-    if is_urgency:
-        for other in session.scalars(select(PriorityFactor).where(PriorityFactor.is_urgency)):
-            other.is_urgency = False
     factor.name, factor.weight, factor.scale_max = name.strip(), weight, scale_max
     factor.direction, factor.is_urgency, factor.is_active = direction, is_urgency, is_active
     session.flush()

@@ -7,6 +7,7 @@ from portal import access
 from portal.accounts.service import load_user_for_session
 from portal.db import db
 from portal.extensions import babel, login_manager
+from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.web.error_pages import register_error_pages
 from portal.web.inputs import refuse_unstorable_input
 from portal.web.security import register_security_headers
@@ -26,7 +27,13 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
+def public_status_label(stage: str) -> str:
+    """The customer-facing label of a stage code, in the current language (emails use it)."""
+    return str(PUBLIC_STATUS[Stage(stage)])
+
+
 def register_blueprints(app: Flask) -> None:
+    from portal.web.account import following  # noqa: F401  (routes on the account blueprint)
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.public.views import bp as public_bp
@@ -44,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
         return load_user_for_session(db.session, session_id)
 
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["public_status"] = public_status_label
 
     app.before_request(refuse_unstorable_input)
 

@@ -23,7 +23,7 @@ def local_path(target: str | None) -> str | None:
         return None
     if _CONTROL.search(target) or "\\" in target:
         return None
-    if any(unicodedata.category(char) in ("Zs", "Zl", "Zp", "Cf") for char in target):
+    if any(unicodedata.category(char) in ("Cc", "Zs", "Zl", "Zp", "Cf") for char in target):
         return None
     if not target.startswith("/") or target.startswith("//"):
         return None

@@ -1,8 +1,9 @@
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
+from portal.events.models import DomainEvent
 from portal.ideas.models import Idea
-from portal.lifecycle.models import DomainEvent, StageChange
+from portal.lifecycle.models import StageChange
 from portal.lifecycle.stages import Stage
 
 

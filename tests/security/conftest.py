@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Membership, Role
 from portal.feedback.models import Feedback
+from portal.ideas import service as ideas
 from portal.ideas.models import Channel, Comment, Visibility
 from portal.priority.models import PriorityFactor
 from tests.conftest import PASSWORD
@@ -91,6 +92,9 @@ def world(make, session) -> World:
         session.add(comment)
         session.commit()
         built.things[visibility] = Thing(visibility, board.slug, idea.id, comment.id, title)
+        if visibility == Visibility.public:  # so "my activity" offers an unfollow form
+            ideas.follow_idea(session, idea=idea, person=built.people["member"])
+            session.commit()
     person = make.user("caller@globex.example")
     feedback = Feedback(
         person_id=person.id,

@@ -16,6 +16,10 @@ from tests.security.conftest import csrf_token_from
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_REFUSAL = "Your form expired"
+# Routes a mail client calls without a session (RFC 8058 one-click unsubscribe): a signed token
+# in the URL is their authority instead of a CSRF token. Each must take such a token, and a
+# forged one must change nothing.
+SIGNED_LINK_ROUTES = {"account.unsubscribe"}
 
 
 @pytest.fixture
@@ -124,6 +128,12 @@ def test_every_write_refuses_a_missing_or_foreign_csrf_token_and_changes_nothing
     for rule, method in routes:
         url = rule.build(params, append_unknown=False)[1]
         before = database_state(app)
+        if rule.endpoint in SIGNED_LINK_ROUTES:
+            assert "token" in rule.arguments, f"{rule.endpoint} is exempt but takes no token"
+            forged = admin.open(url, method=method, data={"scope": "topic"})
+            if forged.status_code != 404 or changed_tables(before, database_state(app)):
+                failures.append(f"(admin, {method}, {url}): a forged signed link was obeyed")
+            continue
         for attempt, (extra, headers) in attempts.items():
             response = admin.open(url, method=method, data={**form, **extra}, headers=headers)
             if response.status_code != 400 or CSRF_REFUSAL not in response.get_data(as_text=True):

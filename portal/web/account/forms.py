@@ -1,6 +1,6 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.web.inputs import Form
@@ -49,3 +49,20 @@ class ProfileForm(Form):
         choices = [("", _l("Same as my browser"))]
         choices += list(current_app.config["LANGUAGES"].items())
         self.language.choices = choices
+
+
+CADENCE_CHOICES = [
+    ("instant", _l("Right away")),
+    ("daily", _l("In a daily digest")),
+    ("off", _l("Never")),
+]
+
+
+class NotificationsForm(Form):
+    """One choice per topic; the field names are the topics' values."""
+
+    stage_changes = RadioField(
+        _l("An idea I follow moves (planned, released, declined, merged)"), choices=CADENCE_CHOICES
+    )
+    replies = RadioField(_l("The team answers on an idea I follow"), choices=CADENCE_CHOICES)
+    comments = RadioField(_l("Someone else comments on an idea I follow"), choices=CADENCE_CHOICES)

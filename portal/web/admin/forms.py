@@ -44,8 +44,8 @@ class MoveForm(Form):
     internal_note = TextAreaField(_l("Internal note"), validators=[Length(max=2000)])
     horizon = SelectField(
         _l("Horizon"),
+        default="",
         choices=[("", "—")] + [(h.value, label) for h, label in HORIZON_LABEL.items()],
-        validators=[Optional()],
     )
     target_date = DateField(_l("Target date"), validators=[Optional()])
     merge_into = IntegerField(_l("Merge into idea #"), validators=[Optional(), id_in_range()])
@@ -59,8 +59,8 @@ class BulkMoveForm(Form):
     public_message = StringField(_l("Public message"), validators=[Length(max=2000)])
     horizon = SelectField(
         _l("Horizon"),
+        default="",
         choices=[("", "—")] + [(h.value, label) for h, label in HORIZON_LABEL.items()],
-        validators=[Optional()],
     )
 
 
@@ -71,8 +71,8 @@ class EnrichForm(Form):
     )
     severity = SelectField(
         _l("Severity (bugs)"),
+        default="",
         choices=[("", "—")] + [(s.value, s.value.upper()) for s in Severity],
-        validators=[Optional()],
     )
     owner_id = SelectField(_l("Owner"), coerce=lambda v: int(v) if v else None)
     tags = StringField(
@@ -89,8 +89,8 @@ class NoteForm(Form):
 class GradeForm(Form):
     grade = SelectField(
         _l("Grade"),
+        default="",
         choices=[("", _l("Computed"))] + [(g.value, g.value) for g in Grade],
-        validators=[Optional()],
     )
     reason = StringField(_l("Why"), validators=[Length(max=500)])
 

@@ -98,9 +98,6 @@ def ideas_bulk_move():
         public_message=form.public_message.data or "",
         horizon=MoveForm.horizon_value(form),
     )
-    for idea in chosen:
-        if idea.id in result.moved:
-            priority.refresh_score(db.session, idea)
     db.session.commit()
     if result.moved:
         flash(_("Moved %(count)d ideas.", count=len(result.moved)), "success")
@@ -173,7 +170,6 @@ def idea_move(idea_id: int):
             target_date=form.target_date.data if isinstance(form.target_date.data, date) else None,
             merge_into=merge_into,
         )
-        priority.refresh_score(db.session, merge_into or idea)
     except DOMAIN_REFUSALS as refusal:
         db.session.rollback()
         idea = get_idea_or_404(idea_id)
@@ -202,7 +198,6 @@ def idea_enrich(idea_id: int):
         owner_id=form.owner_id.data,
         tag_names=[t for t in (form.tags.data or "").split(",") if t.strip()],
     )
-    priority.refresh_score(db.session, idea)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("admin.idea_show", idea_id=idea.id))

@@ -20,7 +20,6 @@ from portal.errors import DomainError
 from portal.ideas import queries, service
 from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
-from portal.priority import service as priority
 from portal.web import limits
 from portal.web.inputs import page_arg
 from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
@@ -90,7 +89,6 @@ def idea_new(slug: str):
                 body=form.body.data or "",
                 kind=Kind(form.kind.data),
             )
-            priority.refresh_score(db.session, idea)
         except DomainError as refusal:
             form.form_errors.append(str(refusal.message))
         else:
@@ -150,12 +148,9 @@ def idea_vote(idea_id: int):
         abort(400)
     try:
         if form.action.data == "on":
-            changed = service.cast_vote(db.session, idea=idea, voter=current_user)
+            service.cast_vote(db.session, idea=idea, voter=current_user)
         else:
-            changed = service.withdraw_vote(db.session, idea=idea, voter=current_user)
-        if changed:  # demand moved: keep the stored priority score current for staff lists
-            db.session.refresh(idea)
-            priority.refresh_score(db.session, idea)
+            service.withdraw_vote(db.session, idea=idea, voter=current_user)
     except DomainError as refusal:
         db.session.rollback()
         message = str(refusal.message)
@@ -167,7 +162,6 @@ def idea_vote(idea_id: int):
             flash(message, "warning")
         return redirect(safe_next(url_for("public.idea_show", idea_id=idea_id)))
     # htmx swaps only the button, so a refusal is said inside it, not flashed to a later page.
-    db.session.refresh(idea)
     row = queries.idea_page(db.session, g.viewer, idea).idea
     return render(
         "public/ideas/_vote.html",

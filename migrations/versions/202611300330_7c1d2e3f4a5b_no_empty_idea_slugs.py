@@ -5,7 +5,7 @@ Titles without Latin letters (Chinese, emoji) used to get an empty slug, and eve
 
 Revision ID: 7c1d2e3f4a5b
 Revises: 53642e406ea3
-Create Date: 2026-11-30 04:00:00
+Create Date: 2026-11-30 03:30:00
 """
 
 from alembic import op

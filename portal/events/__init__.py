@@ -1,0 +1,1 @@
+"""Domain events: one row per change that matters, written in the change's own transaction."""

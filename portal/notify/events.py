@@ -1,0 +1,153 @@
+"""The one consumer of domain events: event -> recipients (through the visibility rule) ->
+deliveries (an outbox row now, a digest item for later, or nothing, as each person chose).
+
+Events are claimed in one short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+workers share the work), turned into rows and marked processed in that same transaction: an event
+is delivered once, or not at all and retried. Nothing here talks to the network.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.events.models import DomainEvent
+from portal.events.service import EventKind
+from portal.ideas.models import Comment, Idea
+from portal.lifecycle.stages import Stage
+from portal.notify.links import unsubscribe_url
+from portal.notify.models import Cadence, DigestItem, OutboxMessage, Topic
+from portal.notify.outbox import absolute_url, message_domain
+from portal.notify.recipients import Recipient, followers_to_notify
+
+EVENT_BATCH = 100
+EXCERPT_LENGTH = 600
+
+
+def process_events(session: Session, *, now: datetime | None = None,
+                   limit: int = EVENT_BATCH) -> int:  # fmt: skip
+    """Turn unprocessed events into deliveries and commit. Returns how many were processed."""
+    now = now or utcnow()
+    query = (
+        select(DomainEvent)
+        .where(DomainEvent.processed_at.is_(None))
+        .order_by(DomainEvent.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    events = list(session.scalars(query))
+    for event in events:
+        handler = HANDLERS.get(event.kind)
+        idea = session.get(Idea, event.idea_id) if event.idea_id else None
+        if handler is not None and idea is not None:
+            handler(session, event, idea)
+        event.processed_at = now
+    session.commit()
+    return len(events)
+
+
+def _deliver(session: Session, event: DomainEvent, idea: Idea, topic: Topic, kind: str,
+             context: dict, among=None) -> None:  # fmt: skip
+    recipients = followers_to_notify(session, idea, topic, actor_id=event.actor_id, among=among)
+    for person in recipients:
+        if person.cadence == Cadence.off:
+            continue
+        personal = {**context, **_links(person, topic, idea)}
+        if person.cadence == Cadence.daily:
+            session.add(DigestItem(user_id=person.user_id, event_id=event.id, kind=kind,
+                                   context=personal))  # fmt: skip
+        else:
+            _enqueue_once(session, event, person, kind, personal)
+    session.flush()
+
+
+def _enqueue_once(session: Session, event: DomainEvent, person: Recipient, kind: str,
+                  context: dict) -> None:  # fmt: skip
+    exists = session.scalar(
+        select(OutboxMessage.id).filter_by(event_id=event.id, to_address=person.email, kind=kind)
+    )
+    if exists is None:
+        session.add(
+            OutboxMessage(
+                kind=kind, to_address=person.email, language=person.language, context=context,
+                event_id=event.id, message_id=f"<{uuid.uuid4().hex}@{message_domain()}>",
+            )
+        )  # fmt: skip
+
+
+def _links(person: Recipient, topic: Topic, idea: Idea) -> dict:
+    return {
+        "name": person.display_name,
+        # The one-click target: stop news of this idea (unfollow), the smallest "stop".
+        "unsubscribe_url": unsubscribe_url(person.user_id, topic, idea.id),
+        "topic": topic.value,
+        "preferences_url": absolute_url("account.notifications"),
+    }
+
+
+def _idea_context(idea: Idea) -> dict:
+    return {
+        "idea_id": idea.id,
+        "idea_title": idea.title,
+        "idea_url": absolute_url("public.idea_show", idea_id=idea.id, slug=idea.slug),
+    }
+
+
+def _stage_changed(session: Session, event: DomainEvent, idea: Idea) -> None:
+    target = event.payload.get("to_stage")
+    if target == Stage.merged:
+        return  # the merge event tells the duplicate's followers where their votes went
+    kind = "idea_declined" if target == Stage.declined else "stage_changed"
+    context = {
+        **_idea_context(idea),
+        "from_stage": event.payload.get("from_stage"),
+        "to_stage": target,
+        "message": event.payload.get("public_message", ""),
+    }
+    _deliver(session, event, idea, Topic.stage_changes, kind, context)
+
+
+def _merged(session: Session, event: DomainEvent, target: Idea) -> None:
+    context = {
+        **_idea_context(target),
+        "source_id": event.payload.get("source_id"),
+        "source_title": event.payload.get("source_title", ""),
+        "message": event.payload.get("public_message", ""),
+    }
+    followers = event.payload.get("follower_ids", [])
+    _deliver(session, event, target, Topic.stage_changes, "idea_merged", context, among=followers)
+
+
+def _comment_posted(session: Session, event: DomainEvent, idea: Idea) -> None:
+    comment = session.get(Comment, event.payload.get("comment_id"))
+    if comment is None or comment.is_internal or comment.hidden_at is not None:
+        return
+    author = session.get(User, comment.author_id)
+    by_staff = bool(event.payload.get("by_staff"))
+    body = comment.body
+    if len(body) > EXCERPT_LENGTH:
+        body = body[:EXCERPT_LENGTH] + "…"
+    context = {
+        **_idea_context(idea),
+        "author": author.display_name if author else "",
+        "comment": body,
+        "comment_url": absolute_url(
+            "public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor=f"comment-{comment.id}"
+        ),
+    }
+    topic, kind = (Topic.replies, "staff_reply") if by_staff else (Topic.comments, "new_comment")
+    _deliver(session, event, idea, topic, kind, context)
+
+
+HANDLERS: dict[str, Callable[[Session, DomainEvent, Idea], None]] = {
+    EventKind.stage_changed: _stage_changed,
+    EventKind.ideas_merged: _merged,
+    EventKind.comment_posted: _comment_posted,
+}

@@ -1,0 +1,59 @@
+"""A person's choices about email: cadence per topic, and the one-click "stop" links."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.ideas import service as ideas
+from portal.ideas.models import Idea
+from portal.notify.links import Unsubscribe
+from portal.notify.models import DEFAULT_CADENCE, Cadence, NotificationPreference, Topic
+
+TOPIC_LABEL = {
+    Topic.stage_changes: _l("An idea I follow moves (planned, released, declined, merged)"),
+    Topic.replies: _l("The team answers on an idea I follow"),
+    Topic.comments: _l("Someone else comments on an idea I follow"),
+}
+
+
+def preferences_of(session: Session, user_id: int) -> dict[Topic, Cadence]:
+    chosen = dict(
+        session.execute(
+            select(NotificationPreference.topic, NotificationPreference.cadence).where(
+                NotificationPreference.user_id == user_id
+            )
+        ).all()
+    )
+    return {topic: chosen.get(topic, DEFAULT_CADENCE[topic]) for topic in Topic}
+
+
+def set_cadence(session: Session, user_id: int, topic: Topic, cadence: Cadence) -> None:
+    row = session.scalar(select(NotificationPreference).filter_by(user_id=user_id, topic=topic))
+    if row is None:
+        session.add(NotificationPreference(user_id=user_id, topic=topic, cadence=cadence))
+    else:
+        row.cadence = cadence
+    session.flush()
+
+
+def unsubscribe(session: Session, claim: Unsubscribe, *, whole_topic: bool = False) -> str:
+    """Do what the link promises: stop this idea's news (the one-click default), or the whole
+    topic, or the daily digest. Returns what was stopped, to show the person."""
+    person = session.get(User, claim.user_id)
+    if person is None:
+        return str(_l("Nothing to stop: this address gets no email from us."))
+    if claim.topic is None:
+        for topic, cadence in preferences_of(session, person.id).items():
+            if cadence == Cadence.daily:
+                set_cadence(session, person.id, topic, Cadence.off)
+        return str(_l("You will get no more daily digests."))
+    idea = session.get(Idea, claim.idea_id) if claim.idea_id else None
+    if idea is None or whole_topic:
+        set_cadence(session, person.id, claim.topic, Cadence.off)
+        return str(_l("You will get no more emails of this kind: %(topic)s.",
+                      topic=TOPIC_LABEL[claim.topic]))  # fmt: skip
+    ideas.unfollow_idea(session, idea=idea, person=person)
+    return str(_l("You no longer follow “%(title)s”.", title=idea.title))
