@@ -14,10 +14,9 @@ from flask import abort
 from sqlalchemy import ColumnElement, and_, delete, or_, select, true
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Membership, Role, User
+from portal.accounts.models import Membership, User
 from portal.ideas.models import Board, BoardAudience, Idea, IdeaAudience, Visibility
-
-STAFF_ROLES = (Role.staff, Role.admin)
+from portal.roles import ADMIN_ROLES, STAFF_ROLES, Role
 
 NARROWNESS = {
     Visibility.public: 0,
@@ -46,10 +45,36 @@ class Viewer:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.admin
+        return self.role in ADMIN_ROLES
 
 
 ANONYMOUS = Viewer()
+
+
+# Role abilities: the one place a role is compared. Services, views and (through the
+# `viewer_can_*` flags) templates ask these, never the role itself.
+def can_use_admin(viewer: Viewer | User) -> bool:
+    """Staff and admins work in /admin; to anyone else it does not exist (404)."""
+    return viewer.is_staff
+
+
+def can_change_settings(viewer: Viewer | User) -> bool:
+    """Settings, factors, the audit log and undeliverable email: admins only (403 for staff)."""
+    return viewer.is_admin
+
+
+def can_moderate(viewer: Viewer | User) -> bool:
+    """Hide and show comments, write internal notes."""
+    return viewer.is_staff
+
+
+def abilities(viewer: Viewer) -> dict[str, bool]:
+    """The `viewer_can_*` flags every template receives."""
+    return {
+        "viewer_can_use_admin": can_use_admin(viewer),
+        "viewer_can_change_settings": can_change_settings(viewer),
+        "viewer_can_moderate": can_moderate(viewer),
+    }
 
 
 def viewer_for(session: Session, user: User | None) -> Viewer:

@@ -71,6 +71,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 WRITER_OPTION = "feedloop_writer"
+WRITES_ON_GET = "feedloop_writes_on_get"
+
+
+def writes_on_get(view):
+    """Mark a view that writes although it answers GET (a link followed from an email), so
+    its session takes the write lock from its first statement, as every POST's does."""
+    setattr(view, WRITES_ON_GET, True)
+    return view
+
+
+def _request_writes() -> bool:
+    from flask import current_app
+
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, WRITES_ON_GET, False))
 
 
 def make_engine(url: str) -> Engine:
@@ -107,7 +124,7 @@ class Database:
     def session(self) -> Session:
         if "db_session" not in g:
             current = self._current()
-            reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+            reading = has_request_context() and not _request_writes()
             factory = current.session_factory if reading else current.writer_session_factory
             g.db_session = factory()
         return g.db_session

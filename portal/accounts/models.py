@@ -9,12 +9,9 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
+from portal.roles import ADMIN_ROLES, STAFF_ROLES, Role
 
-
-class Role(StrEnum):
-    customer = "customer"
-    staff = "staff"
-    admin = "admin"
+__all__ = ["Membership", "Organisation", "OrganisationDomain", "Role", "Tier", "User"]
 
 
 class Tier(StrEnum):
@@ -93,7 +90,11 @@ class User(Base):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.staff, Role.admin)
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
 
 
 class Membership(Base):

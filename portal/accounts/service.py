@@ -63,7 +63,13 @@ def create_user(
 
 
 def register_customer(
-    session: Session, *, email: str, password_hash: str, display_name: str, language: str | None
+    session: Session,
+    *,
+    email: str,
+    password_hash: str,
+    display_name: str,
+    language: str | None,
+    next_path: str | None = None,
 ) -> User | None:
     """Create a customer and email a verification link.
 
@@ -91,14 +97,17 @@ def register_customer(
         display_name=display_name,
         language=language,
     )
-    send_verification(session, user)
+    send_verification(session, user, next_path)
     return user
 
 
-def send_verification(session: Session, user: User) -> None:
-    """Email a link that proves the address. The name typed at sign-up is left out: anyone can
-    type any address into the form, and the portal must not carry their words to it."""
+def send_verification(session: Session, user: User, next_path: str | None = None) -> None:
+    """Email a link that proves the address, and then leads to `next_path`. The name typed at
+    sign-up is left out: anyone can type any address into the form, and the portal must not
+    carry their words to it."""
     claims = {"user": user.id, "email": user.email, "token": user.session_token}
+    if next_path:
+        claims["next"] = next_path
     token = _serializer(VERIFY_SALT).dumps(claims)
     enqueue(
         session,
@@ -112,7 +121,15 @@ def send_verification(session: Session, user: User) -> None:
     )
 
 
-def verify_email(session: Session, token: str) -> User:
+def send_verification_again(session: Session, email: str) -> None:
+    """A new link for an address still waiting to be verified; nothing (and the same answer)
+    for any other address."""
+    user = get_user_by_email(session, email)
+    if user is not None and not user.is_verified:
+        send_verification(session, user)
+
+
+def verify_email(session: Session, token: str) -> tuple[User, str | None]:
     """Mark the address as verified and join the organisation its domain belongs to.
 
     The link works once: it is no way to sign in again later, and a password reset (which
@@ -135,7 +152,7 @@ def verify_email(session: Session, token: str) -> User:
     user.email_verified_at = utcnow()
     join_organisation_by_domain(session, user)
     session.flush()
-    return user
+    return user, claims.get("next")
 
 
 def _user_by_id_claim(session: Session, claims) -> User | None:

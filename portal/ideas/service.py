@@ -301,7 +301,7 @@ def _set_tags(session: Session, idea: Idea, names: list[str]) -> bool:
 
 def add_internal_note(session: Session, *, idea: Idea, author: User, body: str) -> Comment:
     """A staff-only note: never on a customer's page, email, feed or API response."""
-    if not author.is_staff:
+    if not access.can_moderate(author):
         raise NotAllowed()
     note = Comment(idea_id=idea.id, author_id=author.id, body=body.strip(), is_internal=True)
     session.add(note)

@@ -5,6 +5,9 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from portal.errors import DomainError
+from portal.roles import ADMIN_ROLES, STAFF_ROLES
+
 
 class Stage(StrEnum):
     collect = "collect"
@@ -59,9 +62,6 @@ class Horizon(StrEnum):
 
 HORIZON_LABEL = {Horizon.now: _l("Now"), Horizon.next: _l("Next"), Horizon.later: _l("Later")}
 
-STAFF_ROLES = frozenset({"staff", "admin"})
-ADMIN_ROLES = frozenset({"admin"})
-
 
 @dataclass(frozen=True)
 class MoveRule:
@@ -98,12 +98,8 @@ MOVES: dict[tuple[Stage, Stage], MoveRule] = {
 }
 
 
-class MoveRefused(Exception):
+class MoveRefused(DomainError):
     """A move the rules do not allow; `message` says why, fit to show the person who asked."""
-
-    def __init__(self, message) -> None:
-        self.message = message
-        super().__init__(str(message))
 
 
 def allowed_targets(source: Stage, role: str) -> list[Stage]:

@@ -57,3 +57,20 @@ def unsubscribe(session: Session, claim: Unsubscribe, *, whole_topic: bool = Fal
                       topic=TOPIC_LABEL[claim.topic]))  # fmt: skip
     ideas.unfollow_idea(session, idea=idea, person=person)
     return str(_l("You no longer follow “%(title)s”.", title=idea.title))
+
+
+def retry_dead_message(session: Session, message_id: int, *, actor: User) -> bool:
+    """Give a dead message a fresh set of attempts, now. Returns whether it was dead."""
+    from portal.audit.service import record
+    from portal.db import utcnow
+    from portal.notify.models import OutboxMessage
+
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.dead_at is None:
+        return False
+    message.dead_at, message.attempts, message.next_attempt_at = None, 0, utcnow()
+    message.claimed_until, message.claimed_by = None, ""
+    record(session, actor_id=actor.id, action="outbox.retried", target_type="outbox_message",
+           target_id=message.id, kind=message.kind)  # fmt: skip
+    session.flush()
+    return True

@@ -201,9 +201,10 @@ def save_factor(
     is_active: bool,
 ) -> PriorityFactor:
     """Admin-only: add or change a priority factor, then re-score every idea."""
+    from portal.access import can_change_settings
     from portal.errors import NotAllowed
 
-    if actor.role != "admin":
+    if not can_change_settings(actor):
         raise NotAllowed(_l("Only an admin may change the priority factors."))
     clash = session.scalar(select(PriorityFactor.id).where(PriorityFactor.name == name.strip()))
     if clash is not None and (factor is None or clash != factor.id):

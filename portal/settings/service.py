@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, User
+from portal.access import can_change_settings
+from portal.accounts.models import User
 from portal.audit.service import record
 from portal.errors import NotAllowed
 from portal.ideas.models import Severity
@@ -49,7 +50,7 @@ def update_settings(
     sla_hours: dict[Severity, tuple[int, int]],
 ) -> None:
     """Admin-only: store the review-queue age and the SLA hours of each severity."""
-    if actor.role != Role.admin:
+    if not can_change_settings(actor):
         raise NotAllowed(_l("Only an admin may change the workspace settings."))
     _put(session, "decision_days", {"days": decision_days})
     _put(session, "sla_hours", {s.value: list(hours) for s, hours in sla_hours.items()})

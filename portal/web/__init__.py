@@ -36,8 +36,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.account import following  # noqa: F401  (routes on the account blueprint)
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
+    from portal.web.health import bp as health_bp
     from portal.web.public.views import bp as public_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
@@ -64,7 +66,12 @@ def register_blueprints(app: Flask) -> None:
     def inject_layout():
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        viewer = g.get("viewer", access.ANONYMOUS)
+        return {
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            **access.abilities(viewer),
+        }
 
     @app.template_filter("age")
     def age(moment):

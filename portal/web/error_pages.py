@@ -6,6 +6,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal.errors import DomainError
+
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
@@ -39,6 +41,21 @@ def register_error_pages(app: Flask) -> None:
             title=titles.get(error.code, error.name),
             message=messages.get(error.code, error.description),
         ), error.code
+
+    @app.errorhandler(DomainError)
+    def refused(refusal: DomainError):
+        """Any refusal no view caught to re-render a form: the same message, as the asker
+        needs it (a JSON error, an htmx fragment, or a page)."""
+        message = str(refusal.message)
+        if request.path.startswith("/api/"):
+            return jsonify(error={"status": refusal.status, "message": message}), refusal.status
+        if request.headers.get("HX-Request") == "true":
+            return render_template("errors/_refusal.html", message=message), refusal.status
+        page = render_template(
+            "errors/error.html", code=refusal.status, title=_("That cannot be done"),
+            message=message,
+        )  # fmt: skip
+        return page, refusal.status
 
     @app.errorhandler(OperationalError)
     def database_busy(error: OperationalError):

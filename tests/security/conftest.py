@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Membership, Role
+from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas import service as ideas
 from portal.ideas.models import Channel, Comment, Visibility
+from portal.notify.models import OutboxMessage
 from portal.priority.models import PriorityFactor
 from tests.conftest import PASSWORD
 
@@ -50,6 +52,7 @@ class World:
     organisation_ids: list[int] = field(default_factory=list)
     feedback_id: int = 0
     factor_id: int = 0
+    message_id: int = 0
 
     def params_for(self, visibility: Visibility) -> dict[str, object]:
         """A value for every URL parameter the app's routes take, pointing at `visibility`."""
@@ -61,6 +64,7 @@ class World:
             "feedback_id": self.feedback_id,
             "organisation_id": self.organisation_ids[0],
             "factor_id": self.factor_id,
+            "message_id": self.message_id,
             "token": "not-a-valid-token",
             "filename": "style.css",
         }
@@ -106,6 +110,13 @@ def world(make, session) -> World:
     session.commit()
     built.feedback_id = feedback.id
     built.factor_id = session.scalar(select(PriorityFactor.id).limit(1))
+    undeliverable = OutboxMessage(
+        kind="verify_email", to_address="bounced@example.com", context={},
+        message_id="<dead@portal.test>", attempts=10, dead_at=utcnow(),
+    )  # fmt: skip
+    session.add(undeliverable)
+    session.commit()
+    built.message_id = undeliverable.id
     assert session.scalar(
         select(Membership.id).where(Membership.user_id == built.people["unverified"].id)
     ), "the unverified person must hold a membership row for the test to mean anything"

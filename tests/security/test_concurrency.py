@@ -292,3 +292,57 @@ def test_parallel_sign_ins_and_sign_ups_with_real_hashing_all_succeed(
     for email in stored:
         user_hash = session.scalar(select(User.password_hash).where(User.email == email))
         assert not real_hashing.check_needs_rehash(user_hash), f"{email} got a cheap hash"
+
+
+def test_writers_of_every_kind_at_once_never_see_a_server_error(
+    app, make, session, deliver, smtp_server
+):
+    """Issue 7: people verifying (a GET that writes), voting and saving their profile at the
+    same moment. Each answer is the page it should be, never "database is locked"."""
+    idea = make.idea()
+    newcomers = []
+    for n in range(8):
+        app.test_client().post(
+            "/signup",
+            data={"display_name": f"New {n}", "email": f"new{n}@example.com",
+                  "password": PASSWORD},
+        )  # fmt: skip
+        newcomers.append(f"new{n}@example.com")
+    deliver()
+    links = [smtp_server.link_in(smtp_server.to(email)[0], "/verify/") for email in newcomers]
+    voters = [signed_in_client(app, make.user()) for _ in range(8)]
+    editors = [signed_in_client(app, make.user()) for _ in range(8)]
+    recorder = Recorder()
+    barrier = threading.Barrier(len(links) + len(voters) + len(editors), timeout=BARRIER_SECONDS)
+
+    def act(what, call):
+        def target():
+            try:
+                barrier.wait()
+                recorder.response(what, call())
+            except Exception as exc:  # noqa: BLE001 (every failure is recorded and asserted)
+                recorder.error(what, exc)
+
+        return target
+
+    targets = [act("verify", lambda link=link: app.test_client().get(link)) for link in links]
+    targets += [
+        act("vote", lambda c=c: c.post(f"/ideas/{idea.id}/vote", data={"action": "on"}))
+        for c in voters
+    ]
+    targets += [
+        act("profile", lambda c=c, n=n: c.post("/account", data={"display_name": f"Ed {n}"}))
+        for n, c in enumerate(editors)
+    ]
+    run_threads(targets, recorder)
+    assert not recorder.errors, recorder.errors
+    assert not recorder.server_errors(), recorder.server_errors()
+    assert {status for _what, status, _ in recorder.responses} == {302}
+    session.rollback()
+    verified = session.scalar(
+        select(func.count(User.id)).where(
+            User.email.in_(newcomers), User.email_verified_at.is_not(None)
+        )
+    )
+    assert verified == len(newcomers)
+    assert counts(session, idea.id) == (1 + len(voters), 1 + len(voters))

@@ -89,7 +89,8 @@ PAGE_VALUES = ["99999999999999999999", str(2**63 - 1), str(2**63), "-1",
                "-99999999999999999999", "0", "abc", "1e11", ""]  # fmt: skip
 
 ROLES = ("member", "staff", "admin", "anonymous")  # who submits a form several can see: first
-NOT_CRAWLED = {"static", "account.verify_email", "account.signout"}
+# The verification page is crawled with the world's invalid token: it offers a new link.
+NOT_CRAWLED = {"static", "account.signout"}
 # POST routes whose forms carry no field but the CSRF token: nothing to feed.
 NO_FIELDS = {"account.signout": "signs out", "account.resend_verification": "no fields"}
 
@@ -446,9 +447,11 @@ def crawl(scene: Scene, findings: Findings, roles=ROLES, budget: int = 70) -> Cr
                         location.path + (f"?{location.query}" if location.query else "")
                     )
                 continue
-            if status != 200 or "html" not in (response.content_type or ""):
+            # A refusal page can offer a form too (a dead email link offers a new one).
+            if status not in (200, 400) or "html" not in (response.content_type or ""):
                 continue
-            result.pages.append((role, url))
+            if status == 200:
+                result.pages.append((role, url))
             parser = PageParser()
             parser.feed(response.get_data(as_text=True))
             base = f"http://localhost{url}"

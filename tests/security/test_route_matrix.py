@@ -245,6 +245,7 @@ ADMIN_ONLY_FORMS = {
         "direction": "benefit",
         "is_active": "y",
     },
+    "admin.outbox_retry": {"action": "on"},
 }
 
 

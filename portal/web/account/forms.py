@@ -32,6 +32,10 @@ class ForgotPasswordForm(Form):
     )
 
 
+class VerifyAgainForm(ForgotPasswordForm):
+    """The address that waits for a new verification link."""
+
+
 class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
     confirm = PasswordField(

@@ -1,12 +1,12 @@
 """Sign up, verify, sign in and out, reset a password, edit the profile."""
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts import service
 from portal.accounts.passwords import hash_password, upgraded_hash
-from portal.db import db
+from portal.db import db, writes_on_get
 from portal.errors import InvalidLink
 from portal.extensions import limiter
 from portal.web import auth, limits
@@ -16,8 +16,9 @@ from portal.web.account.forms import (
     ResetPasswordForm,
     SigninForm,
     SignupForm,
+    VerifyAgainForm,
 )
-from portal.web.redirects import safe_next
+from portal.web.redirects import local_path, safe_next
 from portal.web.render import render
 
 bp = Blueprint("account", __name__)
@@ -37,6 +38,7 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = SignupForm()
+    next_path = local_path(request.values.get("next"))
     if form.validate_on_submit():
         password_hash = hash_password(form.password.data)  # slow: before the write lock
         service.register_customer(
@@ -45,23 +47,45 @@ def signup():
             password_hash=password_hash,
             display_name=form.display_name.data,
             language=_current_language(),
+            next_path=next_path,
         )
         db.session.commit()
         # The same answer whether or not the address already had an account.
         return render(CHECK_INBOX, email=service.normalise_email(form.email.data))
-    return render("account/signup.html", status=422 if form.errors else 200, form=form)
+    status = 422 if form.errors else 200
+    return render("account/signup.html", status=status, form=form, next_path=next_path)
 
 
 @bp.get("/verify/<token>")
+@writes_on_get
 def verify_email(token: str):
     try:
-        user = service.verify_email(db.session, token)
+        user, next_path = service.verify_email(db.session, token)
     except InvalidLink as refusal:
-        return render("account/invalid_link.html", status=400, message=refusal.message)
+        return render(
+            "account/invalid_link.html", status=400, message=refusal.message,
+            offer_verification=True, form=VerifyAgainForm(),
+        )  # fmt: skip
     db.session.commit()
     auth.sign_in(user)
     flash(_("Your email address is verified. Welcome!"), "success")
-    return redirect(url_for("public.home"))
+    # Where they were going when they signed up (the new-idea form, say).
+    return redirect(local_path(next_path) or url_for("public.home"))
+
+
+@bp.post("/verify/again")
+@limiter.limit("3 per minute;10 per hour")
+def verification_again():
+    """From an expired or used link: a new one, if the address still waits for it."""
+    form = VerifyAgainForm()
+    if not form.validate_on_submit():
+        return render(
+            "account/invalid_link.html", status=422, message="", offer_verification=True,
+            form=form,
+        )  # fmt: skip
+    service.send_verification_again(db.session, form.email.data)
+    db.session.commit()
+    return render(CHECK_INBOX, email=service.normalise_email(form.email.data))
 
 
 @bp.post("/verify/resend")
@@ -94,7 +118,8 @@ def signin():
             return response
         form.form_errors.append(_("That email and password do not match an account."))
     status = 422 if form.errors or form.form_errors else 200
-    return render("account/signin.html", status=status, form=form)
+    next_path = local_path(request.values.get("next"))
+    return render("account/signin.html", status=status, form=form, next_path=next_path)
 
 
 @bp.post("/logout")
@@ -138,7 +163,10 @@ def reset_password(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
+    # The language "" stands for "same as my browser" (stored as no language).
+    form = ProfileForm(
+        data={"display_name": current_user.display_name, "language": current_user.language or ""}
+    )
     if form.validate_on_submit():
         service.update_profile(
             db.session,

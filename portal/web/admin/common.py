@@ -6,10 +6,9 @@ from flask import Blueprint, abort, flash, g, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import access
 from portal.db import db
-from portal.errors import DomainError
 from portal.ideas.models import Board, Idea, Tag
-from portal.lifecycle.stages import MoveRefused
 from portal.web.redirects import safe_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -17,13 +16,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 def staff_only():
-    if not g.viewer.is_staff:
+    if not access.can_use_admin(g.viewer):
         abort(404)
 
 
 def require_admin():
     """Staff know the admin-only pages exist; they are refused, not hidden."""
-    if not g.viewer.is_admin:
+    if not access.can_change_settings(g.viewer):
         abort(403)
 
 
@@ -44,9 +43,6 @@ def tag_choices():
 
 def refusal_message(refusal: Exception) -> str:
     return str(getattr(refusal, "message", refusal))
-
-
-DOMAIN_REFUSALS = (DomainError, MoveRefused)
 
 
 @bp.get("/")

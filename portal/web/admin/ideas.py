@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.db import db
+from portal.errors import DomainError
 from portal.ideas import service as ideas_service
 from portal.ideas import staff_queries
 from portal.ideas.models import Board, Grade, Idea, Kind, Severity
@@ -16,7 +17,6 @@ from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.priority import service as priority
 from portal.settings.service import get_settings
 from portal.web.admin.common import (
-    DOMAIN_REFUSALS,
     actor,
     board_choices,
     bp,
@@ -26,6 +26,7 @@ from portal.web.admin.common import (
 )
 from portal.web.admin.forms import BulkMoveForm, EnrichForm, GradeForm, MoveForm, NoteForm
 from portal.web.inputs import ids_in, int_arg, page_arg
+from portal.web.outcome import commit_or_refuse
 from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render
 
@@ -158,24 +159,15 @@ def idea_move(idea_id: int):
         if merge_into is None:
             form.merge_into.errors = [_("There is no idea #%(id)d.", id=form.merge_into.data)]
             return _rerender(idea, move_form=form)
-    try:
-        lifecycle.move_idea(
-            db.session,
-            idea=idea,
-            actor=actor(),
-            target=Stage(form.target.data),
-            public_message=form.public_message.data or "",
-            internal_note=form.internal_note.data or "",
-            horizon=form.horizon_value(),
-            target_date=form.target_date.data if isinstance(form.target_date.data, date) else None,
-            merge_into=merge_into,
-        )
-    except DOMAIN_REFUSALS as refusal:
-        db.session.rollback()
-        idea = get_idea_or_404(idea_id)
-        form.form_errors.append(str(refusal.message))
-        return _rerender(idea, move_form=form)
-    db.session.commit()
+    moved = commit_or_refuse(form, lambda: lifecycle.move_idea(
+        db.session, idea=idea, actor=actor(), target=Stage(form.target.data),
+        public_message=form.public_message.data or "",
+        internal_note=form.internal_note.data or "", horizon=form.horizon_value(),
+        target_date=form.target_date.data if isinstance(form.target_date.data, date) else None,
+        merge_into=merge_into,
+    ))  # fmt: skip
+    if not moved:
+        return _rerender(get_idea_or_404(idea_id), move_form=form)
     flash(_("Moved to “%(status)s”.", status=PUBLIC_STATUS[idea.stage]), "success")
     return redirect(url_for("admin.idea_show", idea_id=idea.id))
 
@@ -222,7 +214,7 @@ def idea_rate(idea_id: int):
     try:
         value = int(raw) if raw else None
         priority.rate_idea(db.session, idea=idea, factor_id=factor_id, value=value, actor=actor())
-    except (ValueError, *DOMAIN_REFUSALS) as refusal:
+    except (ValueError, DomainError) as refusal:
         db.session.rollback()
         idea = get_idea_or_404(idea_id)
         flash_refusal(refusal if not isinstance(refusal, ValueError) else _("Enter a number."))
@@ -241,17 +233,10 @@ def idea_grade(idea_id: int):
     form = GradeForm()
     if not form.validate():
         return _rerender(idea, grade_form=form)
-    try:
-        priority.override_grade(
-            db.session,
-            idea=idea,
-            grade=Grade(form.grade.data) if form.grade.data else None,
-            reason=form.reason.data or "",
-            actor=actor(),
-        )
-    except DOMAIN_REFUSALS as refusal:
-        db.session.rollback()
-        form.reason.errors = [str(refusal.message)]
+    overridden = commit_or_refuse(form, lambda: priority.override_grade(
+        db.session, idea=idea, grade=Grade(form.grade.data) if form.grade.data else None,
+        reason=form.reason.data or "", actor=actor(),
+    ) or True)  # fmt: skip
+    if not overridden:
         return _rerender(get_idea_or_404(idea_id), grade_form=form)
-    db.session.commit()
     return redirect(url_for("admin.idea_show", idea_id=idea.id, _anchor="score"))

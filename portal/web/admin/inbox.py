@@ -6,14 +6,16 @@ from sqlalchemy import select
 
 from portal.accounts.models import Organisation
 from portal.db import db
+from portal.errors import DomainError
 from portal.feedback import service as feedback_service
 from portal.feedback.models import Feedback
 from portal.ideas import staff_queries
 from portal.ideas.models import Board, Channel, Idea, Kind
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
-from portal.web.admin.common import DOMAIN_REFUSALS, actor, board_choices, bp
+from portal.web.admin.common import actor, board_choices, bp
 from portal.web.admin.forms import FeedbackForm, LinkFeedbackForm, NewIdeaFromFeedbackForm
 from portal.web.inputs import page_arg
+from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
 
 
@@ -45,27 +47,24 @@ def inbox():
 def feedback_new():
     form = FeedbackForm()
     form.organisation_id.choices = organisation_choices()
-    if form.validate_on_submit():
-        try:
-            organisation = _organisation_from(form)
-            person = feedback_service.find_or_create_person(
-                db.session, email=form.email.data, name=form.name.data or "",
-                organisation=organisation,
-            )  # fmt: skip
-            feedback = feedback_service.log_feedback(
-                db.session, person=person, organisation=organisation,
-                channel=Channel(form.channel.data), original_words=form.original_words.data,
-                logged_by=actor(), source_reference=form.source_reference.data or "",
-            )  # fmt: skip
-        except DOMAIN_REFUSALS as refusal:
-            db.session.rollback()
-            form.form_errors.append(str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("Feedback logged. Link it to an idea or turn it into one."), "success")
-            return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback.id}"))
+    feedback = form.validate_on_submit() and commit_or_refuse(form, lambda: _log(form))
+    if feedback:
+        flash(_("Feedback logged. Link it to an idea or turn it into one."), "success")
+        return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback.id}"))
     status = 422 if form.errors or form.form_errors else 200
     return render("admin/feedback/new.html", status=status, form=form)
+
+
+def _log(form: FeedbackForm) -> Feedback:
+    organisation = _organisation_from(form)
+    person = feedback_service.find_or_create_person(
+        db.session, email=form.email.data, name=form.name.data or "", organisation=organisation
+    )
+    return feedback_service.log_feedback(
+        db.session, person=person, organisation=organisation,
+        channel=Channel(form.channel.data), original_words=form.original_words.data,
+        logged_by=actor(), source_reference=form.source_reference.data or "",
+    )  # fmt: skip
 
 
 def _organisation_from(form: FeedbackForm) -> Organisation | None:
@@ -101,7 +100,7 @@ def feedback_link(feedback_id: int):
         return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
     try:
         feedback_service.link_feedback(db.session, feedback=feedback, idea=idea, actor=actor())
-    except DOMAIN_REFUSALS as refusal:
+    except DomainError as refusal:
         db.session.rollback()
         flash(str(refusal.message), "error")
         return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))

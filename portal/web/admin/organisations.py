@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, Tier, User
 from portal.accounts.service import save_organisation
 from portal.db import db
-from portal.web.admin.common import DOMAIN_REFUSALS, actor, bp
+from portal.web.admin.common import actor, bp
 from portal.web.admin.forms import OrganisationForm
+from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
 
 
@@ -49,21 +50,14 @@ def _form_page(organisation: Organisation | None):
             ),
             tier=organisation.tier.value,
         )
-    if form.validate_on_submit():
-        try:
-            saved = save_organisation(
-                db.session, actor=actor(), organisation=organisation, name=form.name.data,
-                domains=(form.domains.data or "").split(","), tier=Tier(form.tier.data),
-                arr=form.arr.data or 0, industry=form.industry.data or "",
-                region=form.region.data or "",
-            )  # fmt: skip
-        except DOMAIN_REFUSALS as refusal:
-            db.session.rollback()
-            form.form_errors.append(str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("Organisation saved."), "success")
-            return redirect(url_for("admin.organisation_edit", organisation_id=saved.id))
+    saved = form.validate_on_submit() and commit_or_refuse(form, lambda: save_organisation(
+        db.session, actor=actor(), organisation=organisation, name=form.name.data,
+        domains=(form.domains.data or "").split(","), tier=Tier(form.tier.data),
+        arr=form.arr.data or 0, industry=form.industry.data or "", region=form.region.data or "",
+    ))  # fmt: skip
+    if saved:
+        flash(_("Organisation saved."), "success")
+        return redirect(url_for("admin.organisation_edit", organisation_id=saved.id))
     members = []
     if organisation is not None:
         members = db.session.execute(

@@ -17,17 +17,16 @@ from portal.settings.service import (
     get_settings,
     update_settings,
 )
-from portal.web.admin.common import DOMAIN_REFUSALS, actor, bp, require_admin
+from portal.web.admin.common import actor, bp, require_admin
 from portal.web.admin.forms import FactorForm
 from portal.web.inputs import page_arg
+from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
 
 AUDIT_PAGE = 100
 
 
 def _settings_page(status=200, factor_form=None, errors=()):
-    priority.ensure_default_factors(db.session)
-    db.session.commit()
     return render(
         "admin/settings.html",
         status=status,
@@ -80,17 +79,14 @@ def factor_save(factor_id):
     form = FactorForm()
     if not form.validate():
         return _settings_page(422, factor_form=form, errors=[_("Check the factor's fields.")])
-    try:
-        priority.save_factor(
-            db.session, actor=actor(), factor=factor, name=form.name.data,
-            weight=form.weight.data, scale_max=form.scale_max.data,
-            direction=Direction(form.direction.data), is_urgency=form.is_urgency.data,
-            is_active=form.is_active.data,
-        )  # fmt: skip
-    except DOMAIN_REFUSALS as refusal:
-        db.session.rollback()
-        return _settings_page(422, factor_form=form, errors=[str(refusal.message)])
-    db.session.commit()
+    saved = commit_or_refuse(form, lambda: priority.save_factor(
+        db.session, actor=actor(), factor=factor, name=form.name.data,
+        weight=form.weight.data, scale_max=form.scale_max.data,
+        direction=Direction(form.direction.data), is_urgency=form.is_urgency.data,
+        is_active=form.is_active.data,
+    ))  # fmt: skip
+    if not saved:
+        return _settings_page(422, factor_form=form, errors=form.form_errors)
     flash(_("Factor saved; every idea was re-scored."), "success")
     return redirect(url_for("admin.settings_page"))
 

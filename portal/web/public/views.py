@@ -22,6 +22,7 @@ from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
 from portal.web import limits
 from portal.web.inputs import page_arg
+from portal.web.outcome import commit_or_refuse
 from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
 from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render, render_fragment
@@ -80,19 +81,11 @@ def idea_new(slug: str):
     form = IdeaForm(title=request.args.get("title", "")[:160] or None)
     similar = []
     if form.validate_on_submit():
-        try:
-            idea = service.submit_idea(
-                db.session,
-                board=board,
-                author=current_user,
-                title=form.title.data,
-                body=form.body.data or "",
-                kind=Kind(form.kind.data),
-            )
-        except DomainError as refusal:
-            form.form_errors.append(str(refusal.message))
-        else:
-            db.session.commit()
+        idea = commit_or_refuse(form, lambda: service.submit_idea(
+            db.session, board=board, author=current_user, title=form.title.data,
+            body=form.body.data or "", kind=Kind(form.kind.data),
+        ))  # fmt: skip
+        if idea:
             flash(_("Thanks! Your idea is posted and you are following it."), "success")
             return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug))
     if form.title.data:
@@ -203,18 +196,15 @@ def idea_follow(idea_id: int):
 def comment_create(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            service.add_comment(db.session, idea=idea, author=current_user, body=form.body.data)
-        except DomainError as refusal:
-            db.session.rollback()
-            form.form_errors.append(str(refusal.message))
-        else:
-            db.session.commit()
-            flash(_("Your comment is posted."), "success")
-            return redirect(
-                url_for("public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor="comments")
-            )
+    comment = form.validate_on_submit() and commit_or_refuse(
+        form, lambda: service.add_comment(db.session, idea=idea, author=current_user,
+                                          body=form.body.data)
+    )  # fmt: skip
+    if comment:
+        flash(_("Your comment is posted."), "success")
+        return redirect(
+            url_for("public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor="comments")
+        )
     page = queries.idea_page(db.session, g.viewer, idea)
     return render(
         "public/ideas/show.html",

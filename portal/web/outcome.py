@@ -1,0 +1,34 @@
+"""The one shape of a form's write: run the service call, commit, or show why it was refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from portal.db import db
+from portal.errors import DomainError
+
+T = TypeVar("T")
+
+
+class Refused:
+    """The result of a change the domain refused; its message is already on the form."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+REFUSED = Refused()
+
+
+def commit_or_refuse(form, change: Callable[[], T]) -> T | Refused:
+    """Run `change` (one service call) and commit. On a refusal, roll back everything it did
+    and put its message on `form`, for the view to re-render with 422."""
+    try:
+        result = change()
+    except DomainError as refusal:
+        db.session.rollback()
+        form.form_errors.append(str(refusal.message))
+        return REFUSED
+    db.session.commit()
+    return result
