@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import ColumnElement, and_, delete, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, false, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Membership, User
@@ -198,6 +198,7 @@ def set_visibility(
     list when the board is itself restricted to organisations.
     """
     effective = narrower(board.visibility, visibility or board.visibility)
+    idea.own_visibility = visibility
     idea.visibility = effective
     session.flush()
     session.execute(delete(IdeaAudience).where(IdeaAudience.idea_id == idea.id))
@@ -213,3 +214,57 @@ def set_visibility(
         audience &= board_audience
     session.add_all(IdeaAudience(idea_id=idea.id, organisation_id=o) for o in sorted(audience))
     session.flush()
+
+
+def set_board_visibility(
+    session: Session, board: Board, visibility: Visibility, organisation_ids: Iterable[int] = ()
+) -> None:
+    """Change who may see a board, and with it every idea on it, in a few statements whatever
+    the board's size: each idea becomes the narrower of the board's new visibility and its own
+    choice; ideas that follow the board take the board's organisations."""
+    board.visibility = visibility
+    session.execute(delete(BoardAudience).where(BoardAudience.board_id == board.id))
+    audience = sorted(set(organisation_ids)) if visibility == Visibility.organisations else []
+    session.add_all(BoardAudience(board_id=board.id, organisation_id=o) for o in audience)
+    session.flush()
+    on_board = Idea.board_id == board.id
+    session.execute(
+        update(Idea).where(on_board, Idea.own_visibility.is_(None)).values(visibility=visibility)
+    )
+    for own in Visibility:
+        session.execute(
+            update(Idea)
+            .where(on_board, Idea.own_visibility == own)
+            .values(visibility=narrower(visibility, own))
+        )
+    # An idea keeps its own list of organisations (within the board's, when the board lists
+    # some); every other idea that is now `organisations` takes the board's list.
+    own_list = and_(
+        Idea.own_visibility == Visibility.organisations,
+        Idea.visibility == Visibility.organisations,
+    )
+    keeps_own = select(Idea.id).where(on_board, own_list)
+    session.execute(
+        delete(IdeaAudience).where(
+            IdeaAudience.idea_id.in_(select(Idea.id).where(on_board)),
+            or_(
+                IdeaAudience.idea_id.not_in(keeps_own),
+                IdeaAudience.organisation_id.not_in(audience)
+                if visibility == Visibility.organisations
+                else false(),
+            ),
+        )
+    )
+    takes_board_list = (
+        select(Idea.id, BoardAudience.organisation_id)
+        .join(BoardAudience, BoardAudience.board_id == Idea.board_id)
+        .where(
+            on_board,
+            Idea.visibility == Visibility.organisations,
+            or_(Idea.own_visibility.is_(None), Idea.own_visibility != Visibility.organisations),
+        )
+    )
+    session.execute(
+        insert(IdeaAudience).from_select(["idea_id", "organisation_id"], takes_board_list)
+    )
+    session.expire_all()

@@ -97,7 +97,14 @@ def register_cli(app: Flask) -> None:
 
         worker = worker_name()
         while True:
-            result = run_once(db.new_session, worker=worker)
+            try:
+                result = run_once(db.new_session, worker=worker)
+            except Exception:  # a busy or restarting database must not end the service
+                current_app.logger.exception("outbox worker pass failed; trying again")
+                if once:
+                    raise
+                time.sleep(interval)
+                continue
             if result.sent:
                 click.echo(f"sent {result.sent} message(s)")
             if once:

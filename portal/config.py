@@ -41,6 +41,8 @@ def from_environment(instance_path: Path) -> dict:
         # The remember-me cookie is a login too: it is as Secure as the session cookie.
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
+        "DIGEST_HOUR": min(_whole_number("DIGEST_HOUR", 7), 23),
+        "OUTBOX_MAX_ATTEMPTS": max(_whole_number("OUTBOX_MAX_ATTEMPTS", 10), 1),
     }
 
 
@@ -63,12 +65,8 @@ DEFAULTS = {
     "IDEAS_PER_PAGE": 20,
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAIL_TIMEOUT": 30,
-    # A message that failed this often is dead: it waits for an admin's "retry" in /admin/outbox.
-    "OUTBOX_MAX_ATTEMPTS": 10,
     # How long a worker may hold a claimed message before another may send it.
     "OUTBOX_LEASE_SECONDS": 300,
-    # The hour (UTC) from which the daily digests go out.
-    "DIGEST_HOUR": 7,
     # Nothing a person sends is larger (forms are text); refuse before parsing anything bigger.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,

@@ -130,3 +130,41 @@ def test_idea_on_a_customers_board_cannot_be_widened_to_public(make, session):
     session.refresh(idea)
     assert idea.visibility == Visibility.customers
     assert access.narrower(Visibility.public, Visibility.internal) == Visibility.internal
+
+
+def test_changing_a_boards_visibility_carries_its_ideas_with_it(make, session):
+    acme = make.organisation("Acme")
+    globex = make.organisation("Globex")
+    board = make.board("Roadmap")
+    follows_board = make.idea("Follows its board", board=board)
+    own_internal = make.idea("Kept internal", board=board, visibility=Visibility.internal)
+    own_acme = make.idea(
+        "Acme only", board=board, visibility=Visibility.organisations, organisations=[acme]
+    )
+    elsewhere = make.idea("On another board")
+
+    access.set_board_visibility(session, board, Visibility.organisations, [acme.id, globex.id])
+    session.commit()
+
+    def seen_by(organisation):
+        viewer = access.Viewer(user_id=1, organisation_ids=frozenset({organisation.id}),
+                               is_verified=True)  # fmt: skip
+        from sqlalchemy import select
+
+        from portal.ideas.models import Idea
+
+        return set(session.scalars(select(Idea.title).where(access.ideas_visible_to(viewer))))
+
+    assert seen_by(acme) == {"Follows its board", "Acme only", "On another board"}
+    assert seen_by(globex) == {"Follows its board", "On another board"}
+    session.refresh(own_internal)
+    assert own_internal.visibility == Visibility.internal
+
+    access.set_board_visibility(session, board, Visibility.public)
+    session.commit()
+    assert seen_by(globex) == {"Follows its board", "On another board"}  # Acme's stays Acme's
+    for idea in (follows_board, own_acme, elsewhere):
+        session.refresh(idea)
+    assert follows_board.visibility == Visibility.public
+    assert own_acme.visibility == Visibility.organisations
+    assert elsewhere.visibility == Visibility.public

@@ -84,7 +84,7 @@ def register_customer(
             to=existing.email,
             language=existing.language or language,
             context={
-                "name": existing.display_name,
+                "name": _greeting_name(existing),
                 "signin_url": absolute_url("account.signin"),
                 "reset_url": absolute_url("account.forgot_password"),
             },
@@ -99,6 +99,12 @@ def register_customer(
     )
     send_verification(session, user, next_path)
     return user
+
+
+def _greeting_name(user: User) -> str:
+    """The name to greet someone by in email: only one its owner has proved the address for,
+    since anyone may type any name and address into the sign-up form."""
+    return user.display_name if user.is_verified else ""
 
 
 def send_verification(session: Session, user: User, next_path: str | None = None) -> None:
@@ -224,7 +230,7 @@ def request_password_reset(session: Session, email: str) -> None:
         to=user.email,
         language=user.language,
         context={
-            "name": user.display_name,
+            "name": _greeting_name(user),
             "reset_url": absolute_url("account.reset_password", token=token),
             "minutes": current_app.config["RESET_LINK_MAX_AGE"] // 60,
         },

@@ -12,6 +12,7 @@ from portal.accounts.service import create_user, get_user_by_email
 from portal.audit.service import record
 from portal.db import utcnow
 from portal.errors import DomainError
+from portal.events.service import EventKind, record_event
 from portal.feedback.models import Feedback
 from portal.ideas import service as ideas
 from portal.ideas.models import Board, Channel, Idea, Kind
@@ -88,6 +89,8 @@ def link_feedback(session: Session, *, feedback: Feedback, idea: Idea, actor: Us
         )  # fmt: skip
     record(session, actor_id=actor.id, action="feedback.linked", target_type="feedback",
            target_id=feedback.id, idea=idea.id)  # fmt: skip
+    record_event(session, EventKind.feedback_linked, idea_id=idea.id, actor_id=actor.id,
+                 feedback_id=feedback.id, channel=feedback.channel.value)  # fmt: skip
     session.flush()
     refresh_score(session, idea)
 

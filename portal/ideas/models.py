@@ -118,6 +118,11 @@ class Idea(Base):
     visibility: Mapped[Visibility] = mapped_column(
         enum_column(Visibility, "visibility"), default=Visibility.public
     )
+    # The idea's own choice, kept so that a change of its board's visibility can be applied
+    # again; None: it follows its board.
+    own_visibility: Mapped[Visibility | None] = mapped_column(
+        enum_column(Visibility, "own_visibility"), default=None
+    )
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.access import Viewer, boards_visible_to, ideas_visible_to
+from portal.access import Viewer, boards_visible_to, can_moderate, ideas_visible_to
 from portal.accounts.models import User
 from portal.db import utcnow
 from portal.ideas.models import Board, Comment, Follower, Idea, IdeaTag, Kind, Tag, Vote
@@ -20,6 +20,7 @@ from portal.ideas.service import can_edit_comment
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
 from portal.markdown import render_markdown
+from portal.roles import STAFF_ROLES
 
 TRENDING_WINDOW = timedelta(days=14)
 SIMILAR_LIMIT = 5
@@ -328,7 +329,7 @@ def idea_page(session: Session, viewer: Viewer, idea: Idea) -> IdeaPage:
 
 def _comments(session: Session, viewer: Viewer, idea_id: int) -> list[CommentRow]:
     conditions = [Comment.idea_id == idea_id, Comment.is_internal.is_(False)]
-    if not viewer.is_staff:
+    if not can_moderate(viewer):  # hidden comments: shown, marked, to moderators only
         conditions.append(Comment.hidden_at.is_(None))
     rows = session.execute(
         select(Comment, User.display_name, User.role)
@@ -340,14 +341,14 @@ def _comments(session: Session, viewer: Viewer, idea_id: int) -> list[CommentRow
         CommentRow(
             id=comment.id,
             author_name=name,
-            author_is_staff=role != "customer",
+            author_is_staff=role in STAFF_ROLES,
             body_html=render_markdown(comment.body),
             body=comment.body,
             created_at=comment.created_at,
             edited=comment.edited_at is not None,
             hidden=comment.hidden_at is not None,
             viewer_can_edit=can_edit_comment(comment, viewer.user_id),
-            viewer_can_hide=viewer.is_staff,
+            viewer_can_hide=can_moderate(viewer),
         )
         for comment, name, role in rows
     ]

@@ -30,6 +30,7 @@ from portal.ideas.models import (
     Follower,
     FollowReason,
     Idea,
+    IdeaAudience,
     IdeaTag,
     Kind,
     Severity,
@@ -201,13 +202,23 @@ def edit_comment(session: Session, *, comment: Comment, editor: User, body: str)
 
 
 def set_comment_hidden(session: Session, *, comment: Comment, staff: User, hidden: bool) -> None:
-    """Staff hide a comment from customers (and show it again); it is never deleted."""
-    if hidden == (comment.hidden_at is not None):
+    """Staff hide a comment from customers (and show it again); it is never deleted.
+
+    The count follows what the UPDATE changed: two staff hiding one comment at once change it
+    once."""
+    was_shown = Comment.hidden_at.is_(None) if hidden else Comment.hidden_at.is_not(None)
+    changed = session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, was_shown)
+        .values(hidden_at=utcnow() if hidden else None, hidden_by_id=staff.id if hidden else None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not changed:
         return
-    comment.hidden_at = utcnow() if hidden else None
-    comment.hidden_by_id = staff.id if hidden else None
     idea = session.get(Idea, comment.idea_id)
-    _add_to_count(session, idea, Idea.comment_count, -1 if hidden else 1)
+    _add_to_count(session, idea, Idea.comment_count, -changed if hidden else changed)
+    record(session, actor_id=staff.id, action="comment.hidden" if hidden else "comment.shown",
+           target_type="idea", target_id=comment.idea_id, comment=comment.id)  # fmt: skip
     session.flush()
 
 
@@ -256,7 +267,9 @@ def enrich_idea(
     if board.id != idea.board_id:
         changes["board"] = board.slug
         idea.board_id = board.id
-        access.set_visibility(session, idea, board)
+        access.set_visibility(
+            session, idea, board, idea.own_visibility, _audience_of(session, idea)
+        )
     if kind != idea.kind:
         changes["kind"] = kind
         idea.kind = kind
@@ -277,6 +290,12 @@ def enrich_idea(
 
 
 TAG_SLUG_LENGTH = 40  # Tag.slug's column length
+
+
+def _audience_of(session: Session, idea: Idea) -> list[int]:
+    return list(
+        session.scalars(select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id))
+    )
 
 
 def _set_tags(session: Session, idea: Idea, names: list[str]) -> bool:

@@ -6,6 +6,7 @@ words laid out by `templates/email/layout.html` (links made clickable), so the t
 
 from __future__ import annotations
 
+import email.policy
 import re
 from email.message import EmailMessage
 
@@ -15,6 +16,9 @@ from jinja2_fragments import render_block
 from markupsafe import Markup, escape
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
+# Lines up to RFC 5322's hard limit: a List-Unsubscribe URL longer than the usual 78 columns
+# would otherwise be RFC 2047-encoded, which no mail client reads as a URL (RFC 2369).
+MESSAGE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 def compose(kind: str, language: str, context: dict) -> EmailMessage:
@@ -31,7 +35,7 @@ def compose(kind: str, language: str, context: dict) -> EmailMessage:
             language=language,
             **context,
         )
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["Subject"] = " ".join(subject.split())  # one line, whatever the template did
     unsubscribe = context.get("unsubscribe_url")
     if unsubscribe:

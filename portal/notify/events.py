@@ -137,6 +137,7 @@ def _comment_posted(session: Session, event: DomainEvent, idea: Idea) -> None:
     context = {
         **_idea_context(idea),
         "author": author.display_name if author else "",
+        "comment_id": comment.id,
         "comment": body,
         "comment_url": absolute_url(
             "public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor=f"comment-{comment.id}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.ideas import service as ideas
-from portal.ideas.models import Idea
+from portal.ideas.models import Follower, Idea
 from portal.notify.links import Unsubscribe
 from portal.notify.models import DEFAULT_CADENCE, Cadence, NotificationPreference, Topic
 
@@ -39,6 +41,31 @@ def set_cadence(session: Session, user_id: int, topic: Topic, cadence: Cadence) 
     session.flush()
 
 
+@dataclass(frozen=True)
+class StopChoice:
+    """What an unsubscribe link is about, for the page that asks the person to confirm."""
+
+    idea_title: str | None
+    topic_label: str | None
+    still_following: bool
+
+
+def describe_unsubscribe(session: Session, claim: Unsubscribe) -> StopChoice:
+    idea = session.get(Idea, claim.idea_id) if claim.idea_id else None
+    following = idea is not None and (
+        session.scalar(
+            select(Follower.id).where(
+                Follower.idea_id == idea.id,
+                Follower.user_id == claim.user_id,
+                Follower.unfollowed_at.is_(None),
+            )
+        )
+        is not None
+    )
+    label = str(TOPIC_LABEL[claim.topic]) if claim.topic else None
+    return StopChoice(idea.title if idea else None, label, following)
+
+
 def unsubscribe(session: Session, claim: Unsubscribe, *, whole_topic: bool = False) -> str:
     """Do what the link promises: stop this idea's news (the one-click default), or the whole
     topic, or the daily digest. Returns what was stopped, to show the person."""
@@ -51,6 +78,8 @@ def unsubscribe(session: Session, claim: Unsubscribe, *, whole_topic: bool = Fal
                 set_cadence(session, person.id, topic, Cadence.off)
         return str(_l("You will get no more daily digests."))
     idea = session.get(Idea, claim.idea_id) if claim.idea_id else None
+    if claim.idea_id and idea is None and not whole_topic:
+        return str(_l("Nothing to stop: that idea no longer exists."))
     if idea is None or whole_topic:
         set_cadence(session, person.id, claim.topic, Cadence.off)
         return str(_l("You will get no more emails of this kind: %(topic)s.",

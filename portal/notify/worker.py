@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from email.utils import formatdate
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -31,6 +33,7 @@ from portal.notify.models import OutboxMessage
 
 BATCH_SIZE = 50
 MAX_BACKOFF = timedelta(hours=6)
+RECORD_ATTEMPTS = 5
 
 SessionFactory = Callable[[], Session]
 
@@ -92,18 +95,51 @@ def claim_due(session: Session, worker: str, now: datetime, limit: int = BATCH_S
     return claimed
 
 
+def _write(session_factory: SessionFactory, statement) -> int:
+    """One short transaction; retried while the database is busy (the portal's own writers
+    come first), so a sent message is not left unrecorded. Returns the rows it matched."""
+    for attempt in range(RECORD_ATTEMPTS):
+        session = session_factory()
+        try:
+            matched = session.execute(statement).rowcount
+            session.commit()
+            return matched
+        except OperationalError:
+            session.rollback()
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
+        finally:
+            session.close()
+    return 0
+
+
+def _renew_lease(session_factory: SessionFactory, claimed: Claimed, worker: str) -> bool:
+    """Just before sending: extend this worker's lease on the row, and learn whether it still
+    holds it. A slow mail server can outlast a lease, and then another worker owns the row."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    return bool(
+        _write(
+            session_factory,
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == claimed.id,
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.sent_at.is_(None),
+            )
+            .values(claimed_until=utcnow() + lease),
+        )
+    )
+
+
 def _record(session_factory: SessionFactory, claimed: Claimed, worker: str, **values) -> None:
     """Write one result, only if this worker still holds the lease."""
-    session = session_factory()
-    try:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == claimed.id, OutboxMessage.claimed_by == worker)
-            .values(claimed_until=None, attempts=claimed.attempts + 1, **values)
-        )
-        session.commit()
-    finally:
-        session.close()
+    _write(
+        session_factory,
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claimed.id, OutboxMessage.claimed_by == worker)
+        .values(claimed_until=None, attempts=claimed.attempts + 1, **values),
+    )
 
 
 def _failed(claimed: Claimed, failure: Exception, now: datetime) -> dict:
@@ -120,6 +156,8 @@ def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker
     sent = 0
     with smtp.Mailer() as mailer:
         for row in claimed:
+            if not _renew_lease(session_factory, row, worker):
+                continue  # the lease ran out while earlier messages went slowly: not ours now
             try:
                 mailer.send(build_message(row))
             except Exception as failure:  # any failure: keep the row and try again later

@@ -153,7 +153,7 @@ def rate_idea(session: Session, *, idea: Idea, factor_id: int, value: int | None
 
 
 def override_grade(session: Session, *, idea: Idea, grade: Grade | None, reason: str,
-                   actor: User) -> None:  # fmt: skip
+                   actor: User) -> Idea:  # fmt: skip
     """Set the grade by hand with a reason, or (grade None) go back to the computed one."""
     if grade is not None and not reason.strip():
         raise DomainError(_l("Say why you override the computed grade."))
@@ -163,6 +163,7 @@ def override_grade(session: Session, *, idea: Idea, grade: Grade | None, reason:
     record(session, actor_id=actor.id, action="idea.graded", target_type="idea",
            target_id=idea.id, grade=grade, reason=reason)  # fmt: skip
     refresh_score(session, idea)
+    return idea
 
 
 def organisation_demand_columns():

@@ -50,7 +50,12 @@ def register_blueprints(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        return load_user_for_session(db.session, session_id)
+        # Read with a session of its own: on SQLite a POST's session takes the write lock with
+        # its first statement, and who is asking is no reason to hold it (a sign-in's password
+        # check runs next). The person then joins the request's session without a query.
+        with db.reading() as reading:
+            user = load_user_for_session(reading, session_id)
+        return db.session.merge(user, load=False) if user is not None else None
 
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["public_status"] = public_status_label
@@ -59,8 +64,11 @@ def register_blueprints(app: Flask) -> None:
 
     @app.before_request
     def build_viewer():
-        user = current_user if current_user.is_authenticated else None
-        g.viewer = access.viewer_for(db.session, user) if user else access.ANONYMOUS
+        if not current_user.is_authenticated:
+            g.viewer = access.ANONYMOUS
+            return
+        with db.reading() as reading:
+            g.viewer = access.viewer_for(reading, current_user)
 
     @app.context_processor
     def inject_layout():

@@ -184,3 +184,22 @@ def test_without_a_mail_server_email_is_printed_as_readable_text(app, capsys):
     assert "Choose a new Feedloop password" in printed
     assert "Open this link to choose a new password:" in printed  # decoded, not quoted-printable
     assert "=\n" not in printed and "=E2" not in printed
+
+
+def test_a_worker_whose_lease_ran_out_mid_batch_does_not_send_what_another_took_over(
+    app, smtp_server
+):
+    from portal.notify.worker import send_claimed
+
+    enqueue(app, 3)
+    with app.app_context():
+        factory = app.extensions["feedloop_db"].writer_session_factory
+        slow = factory()
+        claimed_by_slow = claim_due(slow, "slow-worker", utcnow())
+        slow.close()
+        # The slow worker's lease runs out (its mail server crawled); another takes the rows.
+        later = utcnow() + timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"] + 1)
+        assert run_worker(app, worker="quick-worker", now=later) == 3
+        assert send_claimed(factory, claimed_by_slow, "slow-worker") == 0
+    received = Counter(message["Message-ID"] for message in smtp_server.messages)
+    assert len(received) == 3 and set(received.values()) == {1}

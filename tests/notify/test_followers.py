@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.ideas.models import Follower, Visibility
+from portal.ideas.models import Comment, Follower, Visibility
 from portal.lifecycle.stages import Stage
 from portal.notify.models import Cadence, DigestItem, NotificationPreference, Topic
 
@@ -64,6 +64,9 @@ def test_every_follower_email_can_stop_in_one_click(
     deliver()
     [message] = smtp_server.to(author.email)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As sent on the wire, not decoded by our parser: a mail client reads it as a URL.
+    raw = dict(message.raw_items())["List-Unsubscribe"]
+    assert re.fullmatch(r"<http://portal\.test/unsubscribe/[\w.-]+>", raw), raw
     url = re.fullmatch(r"<(.+)>", message["List-Unsubscribe"]).group(1)
     assert url in smtp_server.body(message)  # the same link, visible in the text
     stranger = app.test_client()  # a mail client: no session, no CSRF token
@@ -253,3 +256,43 @@ def test_my_activity_lists_what_i_posted_voted_and_follow_and_unfollows(
         session.scalar(select(Follower.unfollowed_at).filter_by(idea_id=mine.id, user_id=me.id))
         is not None
     )
+
+
+def test_the_digest_leaves_out_what_is_no_longer_news_for_the_person(
+    make, app, session, client, sign_in, deliver, smtp_server
+):
+    from portal import access
+    from portal.ideas import service as ideas
+
+    acme = make.organisation("Acme", domain="acme.example")
+    globex = make.organisation("Globex", domain="globex.example")
+    board = make.board(visibility=Visibility.organisations, organisations=[acme, globex])
+    reader = make.user("gus@globex.example")
+    narrowed = make.idea("Will become Acme only", board=board)
+    moderated = make.idea("Gets a rude comment", board=board)
+    kept = make.idea("Stays the same", board=board)
+    for idea in (narrowed, moderated, kept):
+        ideas.follow_idea(session, idea=idea, person=reader)
+    session.commit()
+    commenter = make.user("ann@acme.example", name="Ann Acme")
+    sign_in(commenter)
+    for idea, words in ((narrowed, "Acme plans"), (moderated, "Rude words"), (kept, "Fine words")):
+        client.post(f"/ideas/{idea.id}/comments", data={"body": words})
+    deliver()  # three items wait for Gus's digest
+    make.fresh()
+    access.set_visibility(session, session.get(type(narrowed), narrowed.id), board,
+                          Visibility.organisations, [acme.id])  # fmt: skip
+    session.commit()
+    staff = make.staff()
+    sign_in(staff)
+    rude = session.scalar(select(Comment.id).filter_by(idea_id=moderated.id, body="Rude words"))
+    client.post(f"/ideas/{moderated.id}/comments/{rude}/hide", data={"action": "on"})
+
+    app.config["DIGEST_HOUR"] = 7
+    deliver(now=datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+    [digest] = smtp_server.to("gus@globex.example")
+    body = smtp_server.body(digest)
+    assert digest["Subject"] == "Your Feedloop digest: 1 update"
+    assert "Fine words" in body
+    assert "Acme plans" not in body and "Will become Acme only" not in body
+    assert "Rude words" not in body

@@ -103,14 +103,31 @@ def _sign_up_and_get_link(client, deliver, smtp_server, email="dana@acme.example
 
 def test_a_verification_link_signs_in_once_only(app, client, deliver, smtp_server):
     link = _sign_up_and_get_link(client, deliver, smtp_server)
-    first = app.test_client()
-    assert first.get(link).status_code == 302
-    assert "Sign out" in first.get("/").text
+    assert client.get(link).status_code == 302  # the browser that signed up
+    assert "Sign out" in client.get("/").text
     for _ in range(2):
         stranger = app.test_client()
         again = stranger.get(link)
         assert again.status_code == 400 and "has been used already" in again.text
         assert "Sign out" not in stranger.get("/").text
+
+
+def test_a_stranger_opening_someone_elses_link_is_not_signed_in_to_their_account(
+    app, client, deliver, smtp_server, session
+):
+    """Login CSRF: an attacker signs up with their own address and sends the link to a victim;
+    the victim's browser must not end up signed in as the attacker."""
+    link = _sign_up_and_get_link(client, deliver, smtp_server, email="attacker@example.com")
+    victim = app.test_client()
+    opened = victim.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"].startswith("/login")
+    assert "Sign out" not in victim.get("/").text
+    from portal.accounts.models import User
+
+    verified = session.scalar(
+        select(User.email_verified_at).filter_by(email="attacker@example.com")
+    )
+    assert verified is not None  # the address is proved all the same
 
 
 def test_a_password_reset_ends_an_unused_verification_link(
@@ -138,9 +155,18 @@ def test_the_verification_email_does_not_carry_the_name_typed_at_sign_up(
             "password": PASSWORD,
         },
     )
+    client.post(  # again, and a reset: each email to the address must leave the name out
+        "/signup",
+        data={"display_name": "Call +1 555 0100", "email": "victim@example.com",
+              "password": PASSWORD},
+    )  # fmt: skip
+    client.post("/password/forgot", data={"email": "victim@example.com"})
     deliver()
-    [message] = smtp_server.to("victim@example.com")
-    assert "prize" not in smtp_server.body(message)
+    messages = smtp_server.to("victim@example.com")
+    assert len(messages) == 3
+    for message in messages:
+        text = smtp_server.body(message)
+        assert "prize" not in text and "555" not in text and text.startswith("Hello,")
 
 
 # 4. Organisation access without a proved mailbox ----------------------------------------------
@@ -172,8 +198,14 @@ def test_staff_logging_feedback_for_an_unverified_account_grants_it_nothing(
 # 5. Slow work inside the write lock ------------------------------------------------------------
 
 
-def test_sign_in_succeeds_while_another_writer_holds_the_lock(app, make, client):
+@pytest.mark.parametrize("cookie", ["none", "stale"])
+def test_sign_in_succeeds_while_another_writer_holds_the_lock(app, make, client, cookie):
     user = make.user()
+    if cookie == "stale":  # signed in here, then signed out everywhere from another browser
+        client.post("/login", data={"email": user.email, "password": PASSWORD})
+        elsewhere = app.test_client()
+        elsewhere.post("/login", data={"email": user.email, "password": PASSWORD})
+        elsewhere.post("/logout")
     holder = app.extensions["feedloop_db"].engine.connect()
     try:
         transaction = holder.begin()

@@ -147,3 +147,18 @@ def test_following_is_limited_per_account(limited_app, make, sign_in, client):
         for n in range(31)
     ]
     assert statuses == [302] * 30 + [429]
+
+
+def test_profile_language_and_email_choices_are_limited_per_account(
+    limited_app, make, sign_in, client
+):
+    sign_in(make.user())
+    writes = [
+        ("/account", {"display_name": "Renamed", "language": ""}),
+        ("/account/notifications",
+         {"stage_changes": "instant", "replies": "instant", "comments": "off"}),
+        ("/language", {"language": "en", "next": "/"}),
+    ]  # fmt: skip
+    for path, data in writes:
+        statuses = [client.post(path, data=data).status_code for _ in range(21)]
+        assert statuses == [302] * 20 + [429], path

@@ -13,6 +13,7 @@ from portal.ideas import service as ideas
 from portal.notify import service as notify
 from portal.notify.links import read_unsubscribe
 from portal.notify.models import Cadence, Topic
+from portal.web import limits
 from portal.web.account.forms import NotificationsForm
 from portal.web.account.views import bp
 from portal.web.inputs import page_arg
@@ -31,6 +32,7 @@ def activity():
 
 
 @bp.post("/account/activity/<int:idea_id>/unfollow")
+@limits.limit_writes(limits.FOLLOW)
 @login_required
 def activity_unfollow(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
@@ -43,6 +45,7 @@ def activity_unfollow(idea_id: int):
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
+@limits.limit_writes(limits.SETTINGS)
 @login_required
 def notifications():
     chosen = notify.preferences_of(db.session, current_user.id)
@@ -65,7 +68,8 @@ def unsubscribe(token: str):
     if claim is None:
         abort(404)
     if request.method == "GET":  # link scanners follow GETs: only a POST changes anything
-        return render("account/unsubscribe.html", claim=claim, done=None)
+        choice = notify.describe_unsubscribe(db.session, claim)
+        return render("account/unsubscribe.html", claim=claim, choice=choice, done=None)
     done = notify.unsubscribe(db.session, claim, whole_topic=request.form.get("scope") == "topic")
     db.session.commit()
     return render("account/unsubscribe.html", claim=claim, done=done)

@@ -3,6 +3,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from portal.notify.models import Topic
+from portal.notify.service import TOPIC_LABEL
 from portal.web.inputs import Form
 
 PASSWORD_RULES = [
@@ -63,10 +65,8 @@ CADENCE_CHOICES = [
 
 
 class NotificationsForm(Form):
-    """One choice per topic; the field names are the topics' values."""
+    """One choice per topic; the field names are the topics' values, the labels their words."""
 
-    stage_changes = RadioField(
-        _l("An idea I follow moves (planned, released, declined, merged)"), choices=CADENCE_CHOICES
-    )
-    replies = RadioField(_l("The team answers on an idea I follow"), choices=CADENCE_CHOICES)
-    comments = RadioField(_l("Someone else comments on an idea I follow"), choices=CADENCE_CHOICES)
+    stage_changes = RadioField(TOPIC_LABEL[Topic.stage_changes], choices=CADENCE_CHOICES)
+    replies = RadioField(TOPIC_LABEL[Topic.replies], choices=CADENCE_CHOICES)
+    comments = RadioField(TOPIC_LABEL[Topic.comments], choices=CADENCE_CHOICES)

@@ -1,6 +1,6 @@
 """Sign up, verify, sign in and out, reset a password, edit the profile."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,6 +24,7 @@ from portal.web.render import render
 bp = Blueprint("account", __name__)
 
 CHECK_INBOX = "account/check_inbox.html"
+SIGNED_UP_AS = "signed_up_as"
 
 
 def _current_language() -> str:
@@ -50,6 +51,9 @@ def signup():
             next_path=next_path,
         )
         db.session.commit()
+        # The verification link signs in only the browser that signed up: anyone else's would
+        # let a stranger's link sign a victim into the stranger's account.
+        session[SIGNED_UP_AS] = service.normalise_email(form.email.data)
         # The same answer whether or not the address already had an account.
         return render(CHECK_INBOX, email=service.normalise_email(form.email.data))
     status = 422 if form.errors else 200
@@ -67,10 +71,14 @@ def verify_email(token: str):
             offer_verification=True, form=VerifyAgainForm(),
         )  # fmt: skip
     db.session.commit()
+    destination = local_path(next_path) or url_for("public.home")
+    if session.get(SIGNED_UP_AS) != user.email:
+        flash(_("Your email address is verified. Sign in to continue."), "success")
+        return redirect(url_for("account.signin", next=destination))
     auth.sign_in(user)
     flash(_("Your email address is verified. Welcome!"), "success")
     # Where they were going when they signed up (the new-idea form, say).
-    return redirect(local_path(next_path) or url_for("public.home"))
+    return redirect(destination)
 
 
 @bp.post("/verify/again")
@@ -161,6 +169,7 @@ def reset_password(token: str):
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@limits.limit_writes(limits.SETTINGS)
 @login_required
 def profile():
     # The language "" stands for "same as my browser" (stored as no language).

@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.db import db
 from portal.errors import DomainError
 from portal.ideas import service as ideas_service
@@ -15,6 +15,7 @@ from portal.ideas.models import Board, Grade, Idea, Kind, Severity
 from portal.lifecycle import service as lifecycle
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.priority import service as priority
+from portal.roles import STAFF_ROLES
 from portal.settings.service import get_settings
 from portal.web.admin.common import (
     actor,
@@ -55,7 +56,7 @@ def staff_people():
     return list(
         db.session.execute(
             select(User.id, User.display_name)
-            .where(User.role.in_([Role.staff, Role.admin]))
+            .where(User.role.in_(STAFF_ROLES))
             .order_by(User.display_name)
         )
     )
@@ -236,7 +237,7 @@ def idea_grade(idea_id: int):
     overridden = commit_or_refuse(form, lambda: priority.override_grade(
         db.session, idea=idea, grade=Grade(form.grade.data) if form.grade.data else None,
         reason=form.reason.data or "", actor=actor(),
-    ) or True)  # fmt: skip
+    ))  # fmt: skip
     if not overridden:
         return _rerender(get_idea_or_404(idea_id), grade_form=form)
     return redirect(url_for("admin.idea_show", idea_id=idea.id, _anchor="score"))

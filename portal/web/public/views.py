@@ -218,7 +218,7 @@ def comment_create(idea_id: int):
 
 def _comment_or_404(idea, comment_id: int):
     comment = queries.get_comment_on_idea(db.session, idea, comment_id)
-    if comment is None or (comment.hidden_at is not None and not g.viewer.is_staff):
+    if comment is None or (comment.hidden_at is not None and not access.can_moderate(g.viewer)):
         abort(404)
     return comment
 
@@ -245,7 +245,7 @@ def comment_edit(idea_id: int, comment_id: int):
 @bp.post("/ideas/<int:idea_id>/comments/<int:comment_id>/hide")
 @login_required
 def comment_hide(idea_id: int, comment_id: int):
-    if not g.viewer.is_staff:
+    if not access.can_moderate(g.viewer):
         abort(404)
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
     comment = _comment_or_404(idea, comment_id)
@@ -260,6 +260,7 @@ def comment_hide(idea_id: int, comment_id: int):
 
 
 @bp.post("/language")
+@limits.limit_writes(limits.SETTINGS)
 def choose_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
