@@ -68,6 +68,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.customer)
     language: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The browser's language when they last signed in: email follows it for someone whose
+    # profile says "same as my browser" (email has no browser to ask).
+    browser_language: Mapped[str | None] = mapped_column(String(8), default=None)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Changing it invalidates every "remember me" cookie and reset link issued before.
     session_token: Mapped[str] = mapped_column(String(64))
@@ -83,6 +86,10 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def email_language(self) -> str:
+        return self.language or self.browser_language or "en"
 
     @property
     def is_verified(self) -> bool:

@@ -82,7 +82,7 @@ def register_customer(
             session,
             kind="account_exists",
             to=existing.email,
-            language=existing.language or language,
+            language=existing.email_language,
             context={
                 "name": _greeting_name(existing),
                 "signin_url": absolute_url("account.signin"),
@@ -119,7 +119,7 @@ def send_verification(session: Session, user: User, next_path: str | None = None
         session,
         kind="verify_email",
         to=user.email,
-        language=user.language,
+        language=user.email_language,
         context={
             "verify_url": absolute_url("account.verify_email", token=token),
             "hours": current_app.config["VERIFY_LINK_MAX_AGE"] // 3600,
@@ -228,7 +228,7 @@ def request_password_reset(session: Session, email: str) -> None:
         session,
         kind="reset_password",
         to=user.email,
-        language=user.language,
+        language=user.email_language,
         context={
             "name": _greeting_name(user),
             "reset_url": absolute_url("account.reset_password", token=token),
@@ -262,9 +262,14 @@ def reset_password(session: Session, token: str, password_hash: str) -> User:
     return user
 
 
-def update_profile(session: Session, user: User, *, display_name: str, language: str | None):
+def update_profile(session: Session, user: User, *, display_name: str, language: str | None,
+                   browser_language: str | None = None):  # fmt: skip
+    """Name and language; "same as my browser" remembers what the browser asks for now, since
+    email has no browser to ask."""
     user.display_name = display_name.strip()
     user.language = language or None
+    if browser_language:
+        user.browser_language = browser_language
     session.flush()
 
 

@@ -62,7 +62,7 @@ def send_digests(session: Session, now: datetime) -> int:
         person = people.get(user_id)
         if news and person is not None and person.is_verified:
             enqueue(
-                session, kind="digest", to=person.email, language=person.language,
+                session, kind="digest", to=person.email, language=person.email_language,
                 context={
                     "name": person.display_name,
                     "items": [{"kind": i.kind, "context": i.context} for i in news],

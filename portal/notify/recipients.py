@@ -34,7 +34,7 @@ def followers_to_notify(
 ) -> list[Recipient]:
     """Active followers of `idea` (or the people `among`, for news about a merged duplicate)
     whom the visibility rule lets see it, except the actor; with their cadence for `topic`."""
-    columns = (User.id, User.email, User.language, User.display_name)
+    columns = (User.id, User.email, User.language, User.browser_language, User.display_name)
     query = (
         select(*columns, NotificationPreference.cadence)
         .outerjoin(
@@ -57,7 +57,7 @@ def followers_to_notify(
         Recipient(
             row.id,
             row.email,
-            row.language or "en",
+            row.language or row.browser_language or "en",
             row.display_name,
             row.cadence or DEFAULT_CADENCE[topic],
         )  # fmt: skip

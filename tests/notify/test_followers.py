@@ -296,3 +296,22 @@ def test_the_digest_leaves_out_what_is_no_longer_news_for_the_person(
     assert "Fine words" in body
     assert "Acme plans" not in body and "Will become Acme only" not in body
     assert "Rude words" not in body
+
+
+def test_same_as_my_browser_gets_email_in_the_browsers_language(
+    make, client, sign_in, deliver, smtp_server
+):
+    author = make.user("browser@example.com", language="en")
+    idea = make.idea("Dark mode", author=author)
+    sign_in(author)
+    saved = client.post(
+        "/account",
+        data={"display_name": "Bo", "language": ""},
+        headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+    assert saved.status_code == 302
+    sign_in(make.staff())
+    move(client, idea, "analyze")
+    deliver()
+    [message] = smtp_server.to("browser@example.com")
+    assert message["Subject"] == "“Dark mode”现在的状态是：评估中"

@@ -1,6 +1,6 @@
 """Sign up, verify, sign in and out, reset a password, edit the profile."""
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +25,10 @@ bp = Blueprint("account", __name__)
 
 CHECK_INBOX = "account/check_inbox.html"
 SIGNED_UP_AS = "signed_up_as"
+
+
+def _languages() -> dict:
+    return current_app.config["LANGUAGES"]
 
 
 def _current_language() -> str:
@@ -182,6 +186,7 @@ def profile():
             current_user,
             display_name=form.display_name.data,
             language=form.language.data,
+            browser_language=request.accept_languages.best_match(list(_languages())),
         )
         db.session.commit()
         flash(_("Your profile is saved."), "success")
