@@ -11,11 +11,17 @@ cookie" defence).
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+import hashlib
+import secrets
+
+from flask import Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
+from portal.accounts.models import User
+from portal.db import db
 from portal.extensions import limiter
 
 DEVICE_COOKIE = "feedloop_device"
@@ -55,7 +61,14 @@ def _submitted_email() -> str:
 
 
 def _trusted_device() -> str | None:
-    """The browser's device id if it signed in before to the account it now tries."""
+    """The browser's device id if it signed in before to the account it now tries, with the
+    password that account still has (a reset ends the trust: a thief keeps nothing)."""
+    if "trusted_device" not in g:
+        g.trusted_device = _read_device_cookie()
+    return g.trusted_device
+
+
+def _read_device_cookie() -> str | None:
     cookie = request.cookies.get(DEVICE_COOKIE, "")
     try:
         claims = _serializer().loads(cookie, max_age=DEVICE_MAX_AGE)
@@ -63,14 +76,27 @@ def _trusted_device() -> str | None:
         return None
     if not isinstance(claims, dict) or claims.get("email") != _submitted_email():
         return None
+    with db.reading() as reading:
+        password_hash = reading.scalar(
+            select(User.password_hash).where(User.email == _submitted_email())
+        )
+    if password_hash is None or claims.get("password") != _fingerprint(password_hash):
+        return None
     return str(claims.get("device", ""))[:64] or None
 
 
-def remember_device(response: Response, email: str) -> None:
-    """After a correct sign-in: this browser may later sign in to `email` under its own limit."""
-    import secrets
+def _fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
-    token = _serializer().dumps({"email": email, "device": secrets.token_hex(16)})
+
+def remember_device(response: Response, email: str, password_hash: str) -> None:
+    """After a correct sign-in: this browser may later sign in to `email` under its own limit."""
+    claims = {
+        "email": email,
+        "device": secrets.token_hex(16),
+        "password": _fingerprint(password_hash),
+    }
+    token = _serializer().dumps(claims)
     response.set_cookie(
         DEVICE_COOKIE,
         token,

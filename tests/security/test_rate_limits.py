@@ -162,3 +162,26 @@ def test_profile_language_and_email_choices_are_limited_per_account(
     for path, data in writes:
         statuses = [client.post(path, data=data).status_code for _ in range(21)]
         assert statuses == [302] * 20 + [429], path
+
+
+def test_a_password_reset_ends_a_devices_trust(limited_app, make, session):
+    from sqlalchemy import update
+
+    from portal.accounts.models import User
+    from portal.accounts.passwords import hash_password
+
+    owner = make.user()
+    old_laptop = limited_app.test_client()
+    assert attempt(limited_app, owner.email, PASSWORD, "192.0.2.20", old_laptop).status_code == 302
+    old_laptop.post("/logout")
+    session.execute(  # the password is changed (a reset): the old laptop is a stranger now
+        update(User).where(User.id == owner.id).values(password_hash=hash_password("new pw 1234"))
+    )
+    session.commit()
+    statuses = [
+        attempt(limited_app, owner.email, "guess", "192.0.2.20", old_laptop).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [422] * 6
+    # Those guesses counted against the account, not against a trusted device of its own.
+    assert attempt(limited_app, owner.email, "guess", "198.51.100.1").status_code == 429

@@ -126,7 +126,7 @@ def signin():
                 db.session.commit()
             auth.sign_in(user, remember=form.remember.data)
             response = redirect(safe_next(url_for("public.home")))
-            limits.remember_device(response, user.email)
+            limits.remember_device(response, user.email, upgraded or user.password_hash)
             return response
         form.form_errors.append(_("That email and password do not match an account."))
     status = 422 if form.errors or form.form_errors else 200
