@@ -150,6 +150,20 @@ boards_visible_to = _visible_clause(
 boards_visible_to.__doc__ = "WHERE clause: the boards `viewer` may know exist."
 
 
+def release_notes_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """WHERE clause: the release notes `viewer` may read (the same rule as ideas)."""
+    from portal.changelog.models import ReleaseNote, ReleaseNoteAudience
+
+    return _visible_clause(
+        ReleaseNote.visibility,
+        lambda organisation_ids: ReleaseNote.id.in_(
+            select(ReleaseNoteAudience.note_id).where(
+                ReleaseNoteAudience.organisation_id.in_(organisation_ids)
+            )
+        ),
+    )(viewer)
+
+
 def people_who_may_see(idea: Idea) -> ColumnElement[bool]:
     """WHERE clause on User: who may be told about `idea` (its recipients form of the rule).
 

@@ -2,6 +2,7 @@
 
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, User
 from portal.audit.models import AuditEntry
+from portal.changelog.models import ReleaseNote, ReleaseNoteAudience, ReleaseNoteIdea
 from portal.db import Base
 from portal.events.models import DomainEvent
 from portal.feedback.models import Feedback
@@ -25,5 +26,6 @@ __all__ = [
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
-    "OutboxMessage", "StageChange", "Tag", "User", "Vote",
+    "OutboxMessage", "ReleaseNote", "ReleaseNoteAudience", "ReleaseNoteIdea", "StageChange",
+    "Tag", "User", "Vote",
 ]  # fmt: skip

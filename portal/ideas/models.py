@@ -131,6 +131,8 @@ class Idea(Base):
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     horizon: Mapped[Horizon | None] = mapped_column(enum_column(Horizon, "horizon"), default=None)
     target_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # Order within its roadmap horizon, set by staff (portal.roadmap.service).
+    roadmap_position: Mapped[int] = mapped_column(Integer, default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"), default=None)
     # Enrichment by staff.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)

@@ -33,10 +33,12 @@ def public_status_label(stage: str) -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    import portal.web.public.findable  # noqa: F401  (routes on the public blueprint)
     from portal.web.account import following  # noqa: F401  (routes on the account blueprint)
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.health import bp as health_bp
+    from portal.web.public import changelog, roadmap  # noqa: F401  (routes on the public bp)
     from portal.web.public.views import bp as public_bp
 
     app.register_blueprint(health_bp)
@@ -80,6 +82,13 @@ def register_blueprints(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             **access.abilities(viewer),
         }
+
+    @app.template_filter("atom_time")
+    def atom_time(moment):
+        """RFC 3339 in UTC, as Atom wants it; the epoch for a feed with no entry yet."""
+        from datetime import UTC, datetime
+
+        return (moment or datetime(1970, 1, 1, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     @app.template_filter("age")
     def age(moment):

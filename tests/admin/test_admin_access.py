@@ -40,9 +40,15 @@ def test_customers_and_visitors_get_404_on_every_admin_url(app, make, client, si
 ADMIN_ONLY_PAGES = {"/admin/audit", "/admin/outbox"}
 
 
-def test_staff_open_every_admin_page_but_the_audit_log_and_outbox(app, make, client, sign_in):
+def test_staff_open_every_admin_page_but_the_audit_log_and_outbox(
+    app, make, client, sign_in, session
+):
+    from portal.changelog.models import Category, ReleaseNote
+
     make.idea()
     make.organisation("Acme")
+    session.add(ReleaseNote(title="A draft", slug="a-draft", category=Category.new))
+    session.commit()
     sign_in(make.user(role=Role.staff))
     for path, methods in admin_urls(app):
         if "GET" in methods:

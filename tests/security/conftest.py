@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Membership, Role
+from portal.changelog.models import Category, ReleaseNote, ReleaseNoteAudience
 from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas import service as ideas
 from portal.ideas.models import Channel, Comment, Visibility
+from portal.lifecycle.stages import Stage
 from portal.notify.models import OutboxMessage
 from portal.priority.models import PriorityFactor
 from tests.conftest import PASSWORD
@@ -43,6 +45,7 @@ class Thing:
     idea_id: int
     comment_id: int
     idea_title: str
+    note_id: int = 0  # a published release note of the same visibility
 
 
 @dataclass
@@ -65,6 +68,7 @@ class World:
             "organisation_id": self.organisation_ids[0],
             "factor_id": self.factor_id,
             "message_id": self.message_id,
+            "note_id": thing.note_id,
             "token": "not-a-valid-token",
             "filename": "style.css",
         }
@@ -95,10 +99,23 @@ def world(make, session) -> World:
         comment = Comment(idea_id=idea.id, author_id=author.id, body=f"{visibility} comment")
         session.add(comment)
         session.commit()
-        built.things[visibility] = Thing(visibility, board.slug, idea.id, comment.id, title)
+        release = ReleaseNote(
+            title=f"Release for {visibility.value}", slug="release", body="Shipped.",
+            category=Category.new, visibility=visibility, published_at=utcnow(),
+        )  # fmt: skip
+        session.add(release)
+        session.flush()
+        if visibility == Visibility.organisations:
+            session.add(ReleaseNoteAudience(note_id=release.id, organisation_id=acme.id))
+        session.commit()
+        built.things[visibility] = Thing(
+            visibility, board.slug, idea.id, comment.id, title, note_id=release.id
+        )
         if visibility == Visibility.public:  # so "my activity" offers an unfollow form
             ideas.follow_idea(session, idea=idea, person=built.people["member"])
             session.commit()
+    # A planned idea, so the roadmap offers its planning forms to staff.
+    make.idea("Planned for spring", board=make.board("Plans"), author=author, stage=Stage.plan)
     person = make.user("caller@globex.example")
     feedback = Feedback(
         person_id=person.id,

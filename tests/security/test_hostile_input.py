@@ -367,6 +367,8 @@ class PageParser(HTMLParser):
             owner = self._owner(attrs)
             if owner is not None:
                 owner.append(spec)
+                if attrs.get("hx-post"):  # htmx posts the enclosing form's fields there too
+                    self.forms.append(({"action": attrs["hx-post"], "method": "post"}, owner))
         elif tag == "option" and self._select is not None:
             value = attrs.get("value")
             self._select.options.append(value if value is not None else "")

@@ -136,8 +136,15 @@ class Inspector(HTMLParser):
         shown = f"<{tag} {' '.join(f'{k}={v!r}' for k, v in attrs)}>"[:160]
         if tag == "script" and not (values.get("src") or "").startswith("/static/"):
             self.problems.append(f"script tag: {shown}")
-        own_asset = (values.get("href") or "").startswith("/static/")
-        if tag in FORBIDDEN_TAGS and not (tag == "link" and own_asset):
+        href = values.get("href") or ""
+        own_asset = href.startswith("/static/")
+        # The page's own address (canonical) and its own feed: links to this site, not content.
+        own_page = (
+            values.get("rel") in ("canonical", "alternate")
+            and (href.startswith("http://portal.test/") or href.startswith("/"))
+            and not href.startswith("//")
+        )
+        if tag in FORBIDDEN_TAGS and not (tag == "link" and (own_asset or own_page)):
             self.problems.append(f"forbidden tag: {shown}")
         if tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh":
             self.problems.append(f"meta refresh: {shown}")

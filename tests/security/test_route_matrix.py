@@ -24,9 +24,14 @@ from tests.security.conftest import MAY_SEE, VIEWERS
 ALLOWED_STATUSES = {200, 201, 204, 301, 302, 303, 400, 403, 404, 405, 422}
 REDIRECTS = {301, 302, 303, 307, 308}
 # Parameters that point at a thing with a visibility: who may not see it must get a 404.
-OBJECT_PARAMETERS = {"idea_id", "comment_id", "slug"}
+OBJECT_PARAMETERS = {"idea_id", "comment_id", "note_id", "slug"}
 # Values of those parameters that point at nothing: a hidden thing must answer like these.
-NOTHING_THERE = {"idea_id": 2_000_000_000, "comment_id": 2_000_000_000, "slug": "no-such-board"}
+NOTHING_THERE = {
+    "idea_id": 2_000_000_000,
+    "comment_id": 2_000_000_000,
+    "note_id": 2_000_000_000,
+    "slug": "no-such-board",
+}
 STAFF = {"staff", "admin"}
 
 

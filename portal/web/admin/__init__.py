@@ -1,11 +1,13 @@
 """The admin area's blueprint, with the routes of each page module attached."""
 
 from portal.web.admin import (  # noqa: F401
+    changelog,
     ideas,
     inbox,
     organisations,
     outbox,
     review,
+    roadmap,
     settings,
 )
 from portal.web.admin.common import bp

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     FloatField,
     IntegerField,
@@ -164,3 +165,72 @@ class FactorForm(Form):
     )
     is_urgency = BooleanField(_l("This is the urgency factor"))
     is_active = BooleanField(_l("Active"), default=True)
+
+
+class RoadmapPlaceForm(Form):
+    horizon = SelectField(
+        _l("Horizon"),
+        choices=[(h.value, label) for h, label in HORIZON_LABEL.items()],
+        validators=[DataRequired()],
+    )
+    target_date = DateField(_l("Target date"), validators=[Optional()])
+
+    def horizon_value(self) -> Horizon:
+        return Horizon(self.horizon.data)
+
+
+class RoadmapMoveForm(Form):
+    direction = SelectField(choices=[("up", _l("Up")), ("down", _l("Down"))])
+
+
+class ReleaseNoteForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=160)])
+    category = SelectField(
+        _l("Category"),
+        choices=[("new", _l("New")), ("improved", _l("Improved")), ("fixed", _l("Fixed"))],
+    )
+    why_it_matters = StringField(
+        _l("Why it matters (optional)"),
+        validators=[Length(max=300)],
+        description=_l("One line for the customer: what they can do now."),
+    )
+    body = TextAreaField(
+        _l("Release note"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown works."),
+    )
+    visibility = SelectField(
+        _l("Who may read it"),
+        choices=[
+            ("public", _l("Everyone")),
+            ("customers", _l("Signed-in customers")),
+            ("internal", _l("Staff only")),
+        ],
+    )
+    ideas = StringField(
+        _l("Ideas it delivers"),
+        validators=[Length(max=500)],
+        description=_l("Their numbers, e.g. #12, #40"),
+    )
+    publish = SelectField(
+        _l("Publish"),
+        choices=[
+            ("draft", _l("Keep as a draft")),
+            ("now", _l("Publish now")),
+            ("later", _l("Publish at…")),
+        ],
+    )
+    publish_at = DateTimeLocalField(_l("Publish at (UTC)"), validators=[Optional()])
+
+    def idea_ids(self) -> list[int]:
+        numbers = re.findall(r"\d+", self.ideas.data or "")
+        return sorted({int(n) for n in numbers if len(n) < 10})
+
+    def validate(self, extra_validators=None) -> bool:
+        # Here, not as a field validator: Optional() ends a blank field's checks before any
+        # field validator could ask for the date that "publish at…" needs.
+        valid = super().validate(extra_validators)
+        if self.publish.data == "later" and self.publish_at.data is None:
+            self.publish_at.errors = [*self.publish_at.errors, _l("Choose when to publish it.")]
+            return False
+        return valid

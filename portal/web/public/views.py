@@ -36,6 +36,13 @@ def home():
     return render("public/home.html", boards=boards)
 
 
+def _findable():
+    # findable.py adds its routes to this blueprint, so it is imported when first needed.
+    from portal.web.public import findable
+
+    return findable
+
+
 def _filters_from_args() -> queries.IdeaFilters:
     sort = request.args.get("sort", queries.Sort.top)
     stage = request.args.get("status") or None
@@ -63,6 +70,7 @@ def board_show(slug: str):
         "public/boards/show.html",
         block="idea_list",
         board=board,
+        meta=_findable().board_meta(board),
         page=page,
         filters=filters,
         sorts=[(s.value, s) for s in queries.Sort],
@@ -122,6 +130,7 @@ def idea_show(idea_id: int, slug: str = ""):
         "public/ideas/show.html",
         page=page,
         idea=page.idea,
+        meta=_findable().idea_meta(idea),
         comment_form=CommentForm(),
         vote_form=ChoiceForm(),
     )

@@ -1,0 +1,1 @@
+"""The changelog: release notes in Markdown, drafted, scheduled and published by staff."""

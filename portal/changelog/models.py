@@ -1,0 +1,63 @@
+"""Release notes, the ideas each delivers, and who may read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.accounts.models import enum_column
+from portal.db import Base, UTCDateTime, utcnow
+from portal.ideas.models import Visibility
+
+
+class Category(StrEnum):
+    new = "new"
+    improved = "improved"
+    fixed = "fixed"
+
+
+class ReleaseNote(Base):
+    """A draft (no published_at), scheduled (published_at still to come: it publishes itself
+    then) or published note."""
+
+    __tablename__ = "release_note"
+    __table_args__ = (Index("ix_release_note_published", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    slug: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text, default="")
+    why_it_matters: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[Category] = mapped_column(enum_column(Category, "category"))
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "visibility"), default=Visibility.public
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReleaseNoteIdea(Base):
+    __tablename__ = "release_note_idea"
+    __table_args__ = (UniqueConstraint("note_id", "idea_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("release_note.id", ondelete="CASCADE"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+
+
+class ReleaseNoteAudience(Base):
+    """The organisations that may read a note whose visibility is `organisations`."""
+
+    __tablename__ = "release_note_audience"
+    __table_args__ = (UniqueConstraint("note_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("release_note.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )

@@ -1,0 +1,113 @@
+"""The changelog as a viewer may read it: published notes, newest first, with the ideas they
+deliver (only those the viewer may see)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.access import Viewer, ideas_visible_to, release_notes_visible_to
+from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
+from portal.db import utcnow
+from portal.ideas.models import Idea
+from portal.ideas.queries import Slice
+from portal.lifecycle.stages import Stage
+from portal.markdown import render_markdown
+
+
+@dataclass(frozen=True)
+class LinkedIdea:
+    id: int
+    title: str
+    slug: str
+    vote_count: int
+
+
+CATEGORY_LABEL = {
+    Category.new: _l("New"),
+    Category.improved: _l("Improved"),
+    Category.fixed: _l("Fixed"),
+}
+
+
+@dataclass
+class NoteRow:
+    id: int
+    title: str
+    slug: str
+    category: Category
+    why_it_matters: str
+    body_html: Markup
+    published_at: datetime
+    ideas: list[LinkedIdea] = field(default_factory=list)
+
+    @property
+    def category_label(self) -> str:
+        return str(CATEGORY_LABEL[self.category])
+
+
+def is_published(now: datetime | None = None):
+    """WHERE clause: notes whose publication moment has come (scheduled ones publish then)."""
+    return ReleaseNote.published_at <= (now or utcnow())
+
+
+def _rows(session: Session, viewer: Viewer, notes: list[ReleaseNote]) -> list[NoteRow]:
+    rows = {
+        note.id: NoteRow(
+            note.id,
+            note.title,
+            note.slug,
+            note.category,
+            note.why_it_matters,
+            render_markdown(note.body),
+            note.published_at,
+        )  # fmt: skip
+        for note in notes
+    }
+    if rows:
+        linked = session.execute(
+            select(ReleaseNoteIdea.note_id, Idea.id, Idea.title, Idea.slug, Idea.vote_count)
+            .join(Idea, Idea.id == ReleaseNoteIdea.idea_id)
+            .where(
+                ReleaseNoteIdea.note_id.in_(rows),
+                ideas_visible_to(viewer),
+                Idea.stage != Stage.merged,
+            )
+            .order_by(Idea.vote_count.desc(), Idea.id)
+        )
+        for note_id, *idea in linked:
+            rows[note_id].ideas.append(LinkedIdea(*idea))
+    return [rows[note.id] for note in notes]
+
+
+def list_release_notes(session: Session, viewer: Viewer, *, category: Category | None,
+                       page: int, page_size: int) -> Slice:  # fmt: skip
+    """Published notes the viewer may read, newest first (keyed on the publication index)."""
+    query = select(ReleaseNote).where(is_published(), release_notes_visible_to(viewer))
+    if category is not None:
+        query = query.where(ReleaseNote.category == category)
+    notes = list(
+        session.scalars(
+            query.order_by(ReleaseNote.published_at.desc(), ReleaseNote.id.desc())
+            .limit(page_size + 1)
+            .offset((page - 1) * page_size)
+        )
+    )
+    return Slice(_rows(session, viewer, notes[:page_size]), page, len(notes) > page_size)
+
+
+def get_release_note_or_404(session: Session, viewer: Viewer, note_id: int) -> NoteRow:
+    note = session.scalar(
+        select(ReleaseNote).where(
+            ReleaseNote.id == note_id, is_published(), release_notes_visible_to(viewer)
+        )
+    )
+    if note is None:
+        abort(404)
+    return _rows(session, viewer, [note])[0]

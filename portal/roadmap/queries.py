@@ -1,0 +1,96 @@
+"""The roadmap as a viewer may see it, in a fixed number of queries whatever its size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portal.access import Viewer, ideas_visible_to
+from portal.db import utcnow
+from portal.ideas.models import Board, Idea
+from portal.lifecycle.stages import HORIZON_LABEL, PUBLIC_STATUS, Horizon, Stage
+
+COLUMN_LIMIT = 50  # cards per column: a roadmap longer than this is a backlog
+RELEASED_DAYS = 60
+ON_ROADMAP = (Stage.plan, Stage.execute)
+RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    title: str
+    slug: str
+    stage: Stage
+    vote_count: int
+    board_name: str
+    board_slug: str
+    target_date: date | None
+    moved_at: datetime
+
+    @property
+    def public_status(self) -> str:
+        return str(PUBLIC_STATUS[self.stage])
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    cards: list[Card] = field(default_factory=list)
+
+
+def _cards(session: Session, query) -> list[Card]:
+    rows = session.execute(query.limit(COLUMN_LIMIT))
+    return [Card(*row) for row in rows]
+
+
+def _base(viewer: Viewer, board_id: int | None):
+    query = (
+        select(
+            Idea.id,
+            Idea.title,
+            Idea.slug,
+            Idea.stage,
+            Idea.vote_count,
+            Board.name,
+            Board.slug,
+            Idea.target_date,
+            Idea.stage_changed_at,
+        )  # fmt: skip
+        .join(Board, Board.id == Idea.board_id)
+        .where(ideas_visible_to(viewer))
+    )
+    return query.where(Idea.board_id == board_id) if board_id else query
+
+
+def in_horizon(horizon: Horizon):
+    """Planned or in-progress ideas of one horizon; one in progress without a horizon is now."""
+    matches = Idea.horizon == horizon
+    if horizon == Horizon.now:
+        matches = or_(matches, Idea.horizon.is_(None))
+    return Idea.stage.in_(ON_ROADMAP) & matches
+
+
+def list_roadmap(session: Session, viewer: Viewer, *, board_id: int | None = None) -> list[Column]:
+    """Now, Next, Later (in the order staff set), then what was released lately: only the
+    ideas `viewer` may see."""
+    columns = []
+    for horizon in Horizon:
+        query = (
+            _base(viewer, board_id)
+            .where(in_horizon(horizon))
+            .order_by(Idea.roadmap_position, Idea.id)
+        )
+        columns.append(Column(horizon.value, str(HORIZON_LABEL[horizon]), _cards(session, query)))
+    since = utcnow() - timedelta(days=RELEASED_DAYS)
+    released = (
+        _base(viewer, board_id)
+        .where(Idea.stage == Stage.verify, Idea.stage_changed_at >= since)
+        .order_by(Idea.stage_changed_at.desc(), Idea.id.desc())
+    )
+    columns.append(Column(RELEASED, str(PUBLIC_STATUS[Stage.verify]), _cards(session, released)))
+    return columns

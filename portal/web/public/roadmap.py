@@ -1,0 +1,23 @@
+"""The public roadmap: what is coming (now, next, later) and what shipped lately."""
+
+from flask import g, request
+
+from portal import access
+from portal.db import db
+from portal.ideas import queries as idea_queries
+from portal.roadmap import queries
+from portal.web.public.views import bp
+from portal.web.render import render
+
+
+@bp.get("/roadmap")
+def roadmap():
+    slug = request.args.get("board") or None
+    board = access.get_visible_board_or_404(db.session, g.viewer, slug) if slug else None
+    columns = queries.list_roadmap(db.session, g.viewer, board_id=board.id if board else None)
+    return render(
+        "public/roadmap/show.html",
+        columns=columns,
+        board=board,
+        boards=idea_queries.list_boards(db.session, g.viewer),
+    )
