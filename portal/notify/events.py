@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -56,30 +56,33 @@ def process_events(session: Session, *, now: datetime | None = None,
 def _deliver(session: Session, event: DomainEvent, idea: Idea, topic: Topic, kind: str,
              context: dict, among=None) -> None:  # fmt: skip
     recipients = followers_to_notify(session, idea, topic, actor_id=event.actor_id, among=among)
+    # One read for the whole event, not one per follower: an idea may have thousands.
+    already = set(
+        session.scalars(select(OutboxMessage.to_address).filter_by(event_id=event.id, kind=kind))
+    )
+    messages, held = [], []
     for person in recipients:
-        if person.cadence == Cadence.off:
+        if person.cadence == Cadence.off or person.email in already:
             continue
         personal = {**context, **_links(person, topic, idea)}
         if person.cadence == Cadence.daily:
-            session.add(DigestItem(user_id=person.user_id, event_id=event.id, kind=kind,
-                                   context=personal))  # fmt: skip
+            held.append({"user_id": person.user_id, "event_id": event.id, "kind": kind,
+                         "context": personal})  # fmt: skip
         else:
-            _enqueue_once(session, event, person, kind, personal)
-    session.flush()
+            messages.append(_message(event, person, kind, personal))
+    # Two statements (executemany) whatever the number of followers.
+    if messages:
+        session.execute(insert(OutboxMessage), messages)
+    if held:
+        session.execute(insert(DigestItem), held)
 
 
-def _enqueue_once(session: Session, event: DomainEvent, person: Recipient, kind: str,
-                  context: dict) -> None:  # fmt: skip
-    exists = session.scalar(
-        select(OutboxMessage.id).filter_by(event_id=event.id, to_address=person.email, kind=kind)
-    )
-    if exists is None:
-        session.add(
-            OutboxMessage(
-                kind=kind, to_address=person.email, language=person.language, context=context,
-                event_id=event.id, message_id=f"<{uuid.uuid4().hex}@{message_domain()}>",
-            )
-        )  # fmt: skip
+def _message(event: DomainEvent, person: Recipient, kind: str, context: dict) -> dict:
+    return {
+        "kind": kind, "to_address": person.email, "language": person.language,
+        "context": context, "event_id": event.id,
+        "message_id": f"<{uuid.uuid4().hex}@{message_domain()}>",
+    }  # fmt: skip
 
 
 def _links(person: Recipient, topic: Topic, idea: Idea) -> dict:

@@ -315,3 +315,27 @@ def test_same_as_my_browser_gets_email_in_the_browsers_language(
     deliver()
     [message] = smtp_server.to("browser@example.com")
     assert message["Subject"] == "“Dark mode”现在的状态是：评估中"
+
+
+def test_turning_a_move_into_email_costs_the_same_queries_for_few_or_many_followers(
+    make, app, session, client, sign_in, count_queries
+):
+    from portal.ideas import service as ideas
+    from portal.notify.events import process_events
+
+    def statements_for(followers: int) -> int:
+        idea = make.idea(f"Idea with {followers} followers")
+        for n in range(followers):
+            ideas.follow_idea(session, idea=idea, person=make.user(f"f{followers}-{n}@example.com"))
+        session.commit()
+        sign_in(make.staff())
+        move(client, idea, "analyze")
+        with app.app_context():
+            worker = app.extensions["feedloop_db"].writer_session_factory()
+            with count_queries() as counted:
+                process_events(worker)
+            worker.close()
+        return counted.count
+
+    few, many = statements_for(2), statements_for(20)
+    assert few == many
