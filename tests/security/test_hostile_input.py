@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -28,6 +27,10 @@ from portal.feedback.models import Feedback
 from portal.ideas.models import Channel, Comment, Idea, Visibility
 from portal.notify.models import OutboxMessage
 from tests.conftest import PASSWORD
+from tests.security.stored_text import (
+    garbled_characters,
+    looks_blank,
+)
 
 FULL = bool(os.environ.get("PORTAL_FUZZ_FULL"))
 ACCEPTABLE_ERRORS = {400, 403, 404, 405, 413, 422, 429}  # 403: staff on admin-only pages
@@ -93,9 +96,6 @@ ROLES = ("member", "staff", "admin", "anonymous")  # who submits a form several 
 NOT_CRAWLED = {"static", "account.signout"}
 # POST routes whose forms carry no field but the CSRF token: nothing to feed.
 NO_FIELDS = {"account.signout": "signs out", "account.resend_verification": "no fields"}
-
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff\u180e")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,21 +491,6 @@ def crawl(scene: Scene, findings: Findings, roles=ROLES, budget: int = 70) -> Cr
 
 # ---------------------------------------------------------------------------------------------
 # What stored text may not contain
-
-
-def garbled_characters(text: str) -> list[str]:
-    return [
-        f"U+{ord(char):04X}"
-        for char in text
-        if (ord(char) < 0x20 and char not in "\n\t") or char in BIDI_CONTROLS
-    ]
-
-
-def looks_blank(text: str) -> bool:
-    return all(
-        char.isspace() or char in ZERO_WIDTH or unicodedata.category(char) in ("Cf", "Zs")
-        for char in text
-    )
 
 
 def strings_in(value) -> list[str]:

@@ -26,11 +26,13 @@ from portal.ideas.models import Comment, Idea
 from portal.notify.models import OutboxMessage
 from portal.web.redirects import local_path
 from tests.conftest import PASSWORD
+from tests.security.stored_text import (
+    garbled_characters,
+    looks_blank,
+)
 
 HOST = "portal.example"
 BASE = f"https://{HOST}/"
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff\u180e")
 _emails = itertools.count(1)
 
 # Pieces a hostile target is made of; free text alone rarely finds "/\t/evil.example".
@@ -70,21 +72,6 @@ def browser_reading(target: str) -> str:
 def lands_on(target: str, base: str = BASE) -> tuple[str, str | None]:
     parts = urlsplit(urljoin(base, target))
     return parts.scheme, parts.hostname
-
-
-def garbled_characters(text: str) -> list[str]:
-    return [
-        f"U+{ord(char):04X}"
-        for char in text
-        if (ord(char) < 0x20 and char not in "\n\t") or char in BIDI_CONTROLS
-    ]
-
-
-def looks_blank(text: str) -> bool:
-    return all(
-        char.isspace() or char in ZERO_WIDTH or unicodedata.category(char) in ("Cf", "Zs")
-        for char in text
-    )
 
 
 # ---------------------------------------------------------------------------------------------
