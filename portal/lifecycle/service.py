@@ -26,19 +26,24 @@ def move_idea(
     session: Session,
     *,
     idea: Idea,
-    actor: User,
+    actor: User | None,
     target: Stage,
     public_message: str = "",
     internal_note: str = "",
     horizon: Horizon | None = None,
     target_date: date | None = None,
     merge_into: Idea | None = None,
+    release_note_id: int | None = None,
 ) -> StageChange:
-    """Move an idea along the lifecycle, if the rules allow it; raises MoveRefused otherwise."""
+    """Move an idea along the lifecycle, if the rules allow it; raises MoveRefused otherwise.
+    `actor` None is the system itself (a release note publishing, an automatic close): it may
+    make any move the lifecycle has, and the move is recorded without a person.
+    `release_note_id`: the move is announced by that release note, whose one email replaces the
+    per-idea news of it."""
     check_move(
         idea.stage,
         target,
-        actor.role,
+        actor.role if actor else None,
         reason=public_message,
         horizon=horizon,
         has_target=merge_into is not None,
@@ -57,6 +62,7 @@ def move_idea(
         internal_note=internal_note,
         horizon=horizon,
         target_date=target_date,
+        release_note_id=release_note_id,
     )
     priority.refresh_score(session, idea)
     return change
@@ -66,12 +72,13 @@ def _apply_move(
     session: Session,
     *,
     idea: Idea,
-    actor: User,
+    actor: User | None,
     target: Stage,
     public_message: str,
     internal_note: str,
     horizon: Horizon | None = None,
     target_date: date | None = None,
+    release_note_id: int | None = None,
 ) -> StageChange:
     source = idea.stage
     now = utcnow()
@@ -80,15 +87,16 @@ def _apply_move(
     if target == Stage.plan:
         idea.horizon = horizon
         idea.target_date = target_date
-    if idea.first_response_at is None and actor.is_staff:
+    if idea.first_response_at is None and actor is not None and actor.is_staff:
         idea.first_response_at = now
     if target in RESOLVED_STAGES and idea.resolved_at is None and idea.kind == Kind.bug:
         idea.resolved_at = now
     if target not in RESOLVED_STAGES:
         idea.resolved_at = None
+    actor_id = actor.id if actor else None
     change = StageChange(
         idea_id=idea.id,
-        actor_id=actor.id,
+        actor_id=actor_id,
         from_stage=source,
         to_stage=target,
         public_message=public_message.strip(),
@@ -96,10 +104,11 @@ def _apply_move(
         created_at=now,
     )
     session.add(change)
-    record_event(session, EventKind.stage_changed, idea_id=idea.id, actor_id=actor.id,
+    event_extra = {"release_note_id": release_note_id} if release_note_id else {}
+    record_event(session, EventKind.stage_changed, idea_id=idea.id, actor_id=actor_id,
                  from_stage=source.value, to_stage=target.value,
-                 public_message=change.public_message)  # fmt: skip
-    record(session, actor_id=actor.id, action="idea.moved", target_type="idea",
+                 public_message=change.public_message, **event_extra)  # fmt: skip
+    record(session, actor_id=actor_id, action="idea.moved", target_type="idea",
            target_id=idea.id, from_stage=source, to_stage=target)  # fmt: skip
     session.flush()
     return change

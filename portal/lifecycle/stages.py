@@ -115,13 +115,14 @@ def allowed_targets(source: Stage, role: str) -> list[Stage]:
 def check_move(
     source: Stage,
     target: Stage,
-    role: str,
+    role: str | None,
     *,
     reason: str = "",
     horizon: Horizon | None = None,
     has_target: bool = False,
 ) -> MoveRule:
-    """The rule for this move, or MoveRefused saying what is missing or forbidden."""
+    """The rule for this move, or MoveRefused saying what is missing or forbidden. `role` None
+    is the system, which no role rule stops."""
     if source == target:
         raise MoveRefused(_l("The idea is already in that stage."))
     rule = MOVES.get((source, target))
@@ -133,7 +134,7 @@ def check_move(
                 target=PUBLIC_STATUS[target],
             )
         )
-    if role not in rule.roles:
+    if role is not None and role not in rule.roles:
         raise MoveRefused(_l("Only an admin may make this move."))
     if rule.needs_reason and not reason.strip():
         raise MoveRefused(_l("Give a public reason for this move: followers will read it."))

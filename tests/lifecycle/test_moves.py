@@ -1,10 +1,11 @@
+import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.events.models import DomainEvent
 from portal.ideas.models import Idea
 from portal.lifecycle.models import StageChange
-from portal.lifecycle.stages import Stage
+from portal.lifecycle.stages import MoveRefused, Stage
 
 
 def move(client, idea, **data):
@@ -94,3 +95,23 @@ def test_reopening_a_completed_idea_is_for_admins(make, client, sign_in, session
     )
     sign_in(make.user(role=Role.admin))
     assert move(client, idea, target="analyze", public_message="Regression").status_code == 302
+
+
+def test_the_system_moves_without_a_person_and_the_history_says_so(make, client, sign_in, session):
+    from portal.lifecycle.service import move_idea
+
+    idea = make.idea("Export to CSV", stage=Stage.execute)
+    with pytest.raises(MoveRefused):  # the lifecycle still holds for the system
+        move_idea(session, idea=session.get(Idea, idea.id), actor=None, target=Stage.collect)
+    move_idea(session, idea=session.get(Idea, idea.id), actor=None, target=Stage.verify)
+    session.commit()
+
+    change = session.scalars(
+        select(StageChange).filter_by(idea_id=idea.id, to_stage="verify")
+    ).one()
+    assert change.actor_id is None
+    event = session.scalars(select(DomainEvent).filter_by(idea_id=idea.id)).all()[-1]
+    assert event.actor_id is None and event.payload["to_stage"] == "verify"
+    sign_in(make.user(role=Role.staff))
+    page = client.get(f"/admin/ideas/{idea.id}").get_data(as_text=True)
+    assert "by Feedloop, automatically" in page
