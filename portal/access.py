@@ -170,13 +170,27 @@ def people_who_may_see(idea: Idea) -> ColumnElement[bool]:
     Only verified addresses: news never goes to a mailbox nobody has proved, and an unverified
     account sees what an anonymous visitor sees anyway.
     """
+    audience = select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id)
+    return _recipients(idea.visibility, audience)
+
+
+def people_who_may_read(note) -> ColumnElement[bool]:
+    """WHERE clause on User: who may be sent release note `note` (the same rule)."""
+    from portal.changelog.models import ReleaseNoteAudience
+
+    audience = select(ReleaseNoteAudience.organisation_id).where(
+        ReleaseNoteAudience.note_id == note.id
+    )
+    return _recipients(note.visibility, audience)
+
+
+def _recipients(visibility: Visibility, audience) -> ColumnElement[bool]:
     verified = User.email_verified_at.is_not(None)
     staff = User.role.in_(STAFF_ROLES)
-    if idea.visibility == Visibility.internal:
+    if visibility == Visibility.internal:
         return and_(verified, staff)
-    if idea.visibility in (Visibility.public, Visibility.customers):
+    if visibility in (Visibility.public, Visibility.customers):
         return verified
-    audience = select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id)
     members = select(Membership.user_id).where(Membership.organisation_id.in_(audience))
     return and_(verified, or_(staff, User.id.in_(members)))
 

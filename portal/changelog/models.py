@@ -24,7 +24,10 @@ class ReleaseNote(Base):
     then) or published note."""
 
     __tablename__ = "release_note"
-    __table_args__ = (Index("ix_release_note_published", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_release_note_published", "published_at", "id"),
+        Index("ix_release_note_unannounced", "announced_at", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(160))
@@ -36,6 +39,9 @@ class ReleaseNote(Base):
         enum_column(Visibility, "visibility"), default=Visibility.public
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When publishing took effect: linked ideas released, followers and subscribers told. Set
+    # once, by whoever publishes first (staff now, or the worker at the scheduled time).
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.audit.service import record
 from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
+from portal.changelog.publishing import announce_if_due
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.ideas.models import Idea, Visibility
@@ -60,5 +61,6 @@ def save_release_note(session: Session, *, actor: User, note: ReleaseNote | None
     session.add_all(ReleaseNoteIdea(note_id=note.id, idea_id=i) for i in sorted(found))
     record(session, actor_id=actor.id, action="release_note.saved", target_type="release_note",
            target_id=note.id, title=note.title, published_at=note.published_at)  # fmt: skip
+    announce_if_due(session, note)  # publishing now takes effect now; a schedule, at its time
     session.flush()
     return note

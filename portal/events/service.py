@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     comment_posted = "comment.posted"
     vote_cast = "vote.cast"
     feedback_linked = "feedback.linked"
+    release_published = "release.published"
 
 
 def record_event(session: Session, kind: EventKind, *, idea_id: int | None,

@@ -44,6 +44,10 @@ def process_events(session: Session, *, now: datetime | None = None,
         query = query.with_for_update(skip_locked=True)
     events = list(session.scalars(query))
     for event in events:
+        if event.kind == EventKind.release_published:
+            from portal.notify.releases import tell_of_release
+
+            tell_of_release(session, event)
         handler = HANDLERS.get(event.kind)
         idea = session.get(Idea, event.idea_id) if event.idea_id else None
         if handler is not None and idea is not None:
@@ -107,6 +111,8 @@ def _stage_changed(session: Session, event: DomainEvent, idea: Idea) -> None:
     target = event.payload.get("to_stage")
     if target == Stage.merged:
         return  # the merge event tells the duplicate's followers where their votes went
+    if event.payload.get("release_note_id"):
+        return  # the release note's own email tells of it, once per person
     kind = "idea_declined" if target == Stage.declined else "stage_changed"
     context = {
         **_idea_context(idea),

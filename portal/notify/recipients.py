@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -31,9 +31,11 @@ def followers_to_notify(
     *,
     actor_id: int | None,
     among: Iterable[int] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[Recipient]:
     """Active followers of `idea` (or the people `among`, for news about a merged duplicate)
-    whom the visibility rule lets see it, except the actor; with their cadence for `topic`."""
+    whom the visibility rule lets see it, except the actor; with their cadence for `topic`.
+    `where`: a further condition on User (e.g. who may also read a release note)."""
     columns = (User.id, User.email, User.language, User.browser_language, User.display_name)
     query = (
         select(*columns, NotificationPreference.cadence)
@@ -53,6 +55,8 @@ def followers_to_notify(
         query = query.where(User.id.in_(list(among)))
     if actor_id is not None:
         query = query.where(User.id != actor_id)
+    if where is not None:
+        query = query.where(where)
     return [
         Recipient(
             row.id,

@@ -198,14 +198,17 @@ class Pass:
 
 def run_once(session_factory: SessionFactory, *, worker: str | None = None,
              now: datetime | None = None) -> Pass:  # fmt: skip
-    """One pass of `flask outbox-worker`: events become deliveries, the day's digests are
-    written when due, then due email is sent. Each step commits on its own."""
+    """One pass of `flask outbox-worker`: scheduled release notes whose time has come take
+    effect, events become deliveries, the day's digests are written when due, then due email is
+    sent. Each step commits on its own."""
+    from portal.changelog.publishing import announce_due_release_notes
     from portal.notify.digest import digest_due, send_digests
     from portal.notify.events import process_events
 
     moment = now or utcnow()
     session = session_factory()
     try:
+        announce_due_release_notes(session, moment)  # its event is processed just below
         events = process_events(session, now=moment)
         digests = send_digests(session, moment) if digest_due(session, moment) else 0
         session.commit()

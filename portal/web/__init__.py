@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal import access
 from portal.accounts.service import load_user_for_session
+from portal.changelog.models import Category
 from portal.db import db
 from portal.extensions import babel, login_manager
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
@@ -30,6 +31,13 @@ def select_locale() -> str:
 def public_status_label(stage: str) -> str:
     """The customer-facing label of a stage code, in the current language (emails use it)."""
     return str(PUBLIC_STATUS[Stage(stage)])
+
+
+def release_category_label(category: str) -> str:
+    """The label of a release note category code, in the current language (emails use it)."""
+    from portal.changelog.queries import CATEGORY_LABEL
+
+    return str(CATEGORY_LABEL[Category(category)])
 
 
 def register_blueprints(app: Flask) -> None:
@@ -61,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["public_status"] = public_status_label
+    app.jinja_env.globals["category_label"] = release_category_label
 
     app.before_request(refuse_unstorable_input)
 

@@ -1,0 +1,91 @@
+"""A published release note, told once to each person concerned.
+
+The followers of its linked ideas (who may see the idea and read the note) get one email listing
+the ideas of theirs it delivers, however many they follow; then the changelog subscribers (only
+for a note any visitor may read) get it too, minus every address already told of this event.
+The per-idea "released" news of the same moves is not sent: this email replaces it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from portal import access
+from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
+from portal.events.models import DomainEvent
+from portal.ideas.models import Idea
+from portal.lifecycle.stages import Stage
+from portal.notify.events import _idea_context, _message
+from portal.notify.links import unsubscribe_url
+from portal.notify.models import Cadence, OutboxMessage, Topic
+from portal.notify.outbox import absolute_url
+from portal.notify.recipients import Recipient, followers_to_notify
+
+KIND = "release_published"
+EXCERPT_LENGTH = 700
+
+
+def tell_of_release(session: Session, event: DomainEvent) -> None:
+    note = session.get(ReleaseNote, event.payload.get("note_id"))
+    if note is None or note.published_at is None:
+        return
+    context = note_context(note)
+    already = set(
+        session.scalars(select(OutboxMessage.to_address).filter_by(event_id=event.id, kind=KIND))
+    )
+    people: dict[int, tuple[Recipient, list[dict]]] = {}
+    linked = session.scalars(
+        select(Idea)
+        .join(ReleaseNoteIdea, ReleaseNoteIdea.idea_id == Idea.id)
+        .where(ReleaseNoteIdea.note_id == note.id, Idea.stage != Stage.merged)
+        .order_by(Idea.vote_count.desc(), Idea.id)
+    )
+    # One query per linked idea (a note delivers a handful), each through the visibility rule.
+    for idea in linked:
+        for person in followers_to_notify(session, idea, Topic.stage_changes, actor_id=None,
+                                          where=access.people_who_may_read(note)):  # fmt: skip
+            if person.cadence == Cadence.off or person.email in already:
+                continue
+            people.setdefault(person.user_id, (person, []))[1].append(_idea_context(idea))
+    messages = [
+        _message(event, person, KIND, {**context, **_follower_links(person), "ideas": ideas})
+        for person, ideas in people.values()
+    ]
+    if messages:
+        session.execute(insert(OutboxMessage), messages)
+
+
+def note_context(note: ReleaseNote) -> dict:
+    return {
+        "note_id": note.id,
+        "note_title": note.title,
+        "category": note.category.value,
+        "why_it_matters": note.why_it_matters,
+        "excerpt": plain_excerpt(note.body),
+        "note_url": absolute_url("public.release_note_show", note_id=note.id, slug=note.slug),
+    }
+
+
+def _follower_links(person: Recipient) -> dict:
+    return {
+        "name": person.display_name,
+        # One click stops the news of every idea they follow moving (this is such news).
+        "unsubscribe_url": unsubscribe_url(person.user_id, Topic.stage_changes),
+        "topic": Topic.stage_changes.value,
+        "preferences_url": absolute_url("account.notifications"),
+    }
+
+
+_MARKUP = re.compile(r"[#*_`>]+|!?\[([^\]]*)\]\([^)]*\)")
+
+
+def plain_excerpt(markdown_text: str) -> str:
+    """The start of the note as plain text for the email (links keep their words)."""
+    text = _MARKUP.sub(lambda m: m.group(1) or "", markdown_text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if len(text) > EXCERPT_LENGTH:
+        text = text[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
+    return text
