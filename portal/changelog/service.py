@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.audit.service import record
-from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
+from portal.changelog.models import Category, ReleaseNote, ReleaseNoteAudience, ReleaseNoteIdea
 from portal.changelog.publishing import announce_if_due
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -34,6 +34,7 @@ class Draft:
     visibility: Visibility
     idea_ids: list[int]
     published_at: datetime | None  # None: a draft; in the future: scheduled
+    organisation_ids: tuple[int, ...] = ()  # who may read it when visibility is organisations
 
 
 def save_release_note(session: Session, *, actor: User, note: ReleaseNote | None,
@@ -59,6 +60,12 @@ def save_release_note(session: Session, *, actor: User, note: ReleaseNote | None
     session.flush()
     session.execute(delete(ReleaseNoteIdea).where(ReleaseNoteIdea.note_id == note.id))
     session.add_all(ReleaseNoteIdea(note_id=note.id, idea_id=i) for i in sorted(found))
+    session.execute(delete(ReleaseNoteAudience).where(ReleaseNoteAudience.note_id == note.id))
+    if draft.visibility == Visibility.organisations:
+        session.add_all(
+            ReleaseNoteAudience(note_id=note.id, organisation_id=o)
+            for o in sorted(set(draft.organisation_ids))
+        )
     record(session, actor_id=actor.id, action="release_note.saved", target_type="release_note",
            target_id=note.id, title=note.title, published_at=note.published_at)  # fmt: skip
     announce_if_due(session, note)  # publishing now takes effect now; a schedule, at its time

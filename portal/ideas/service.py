@@ -35,6 +35,7 @@ from portal.ideas.models import (
     Kind,
     Severity,
     Tag,
+    Visibility,
     Vote,
 )
 from portal.lifecycle import stages
@@ -287,6 +288,25 @@ def enrich_idea(
                target_id=idea.id, **changes)  # fmt: skip
     session.flush()
     priority.refresh_score(session, idea)  # kind and severity change how it is scored
+
+
+def change_visibility(
+    session: Session,
+    *,
+    idea: Idea,
+    actor: User,
+    visibility: Visibility | None,
+    organisation_ids: list[int],
+) -> Idea:
+    """Staff narrow who may see an idea (None: as its board). The rule keeps it within the
+    board's visibility; the roadmap, the changelog and every email follow at once."""
+    board = session.get(Board, idea.board_id)
+    access.set_visibility(session, idea, board, visibility, organisation_ids)
+    record(session, actor_id=actor.id, action="idea.visibility_changed", target_type="idea",
+           target_id=idea.id, chosen=visibility, effective=idea.visibility,
+           organisations=sorted(organisation_ids))  # fmt: skip
+    session.flush()
+    return idea
 
 
 TAG_SLUG_LENGTH = 40  # Tag.slug's column length

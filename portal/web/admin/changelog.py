@@ -6,12 +6,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
+from portal.changelog.models import Category, ReleaseNote, ReleaseNoteAudience, ReleaseNoteIdea
 from portal.changelog.service import Draft, save_release_note
 from portal.db import db, utcnow
 from portal.ideas.models import Visibility
 from portal.markdown import render_markdown
-from portal.web.admin.common import actor, bp
+from portal.web.admin.common import actor, bp, organisation_choices
 from portal.web.admin.forms import ReleaseNoteForm
 from portal.web.outcome import commit_or_refuse
 from portal.web.render import render, render_fragment
@@ -39,14 +39,21 @@ def _draft(form: ReleaseNoteForm) -> Draft:
         title=form.title.data, category=Category(form.category.data), body=form.body.data or "",
         why_it_matters=form.why_it_matters.data or "",
         visibility=Visibility(form.visibility.data), idea_ids=form.idea_ids(), published_at=when,
+        organisation_ids=tuple(form.organisations.data or ()),
     )  # fmt: skip
 
 
 def _editor(note: ReleaseNote | None):
     form = ReleaseNoteForm()
+    form.organisations.choices = organisation_choices()
     if note is not None and not form.is_submitted():
         linked = db.session.scalars(
             select(ReleaseNoteIdea.idea_id).where(ReleaseNoteIdea.note_id == note.id)
+        )
+        audience = db.session.scalars(
+            select(ReleaseNoteAudience.organisation_id).where(
+                ReleaseNoteAudience.note_id == note.id
+            )
         )
         form.process(
             data={
@@ -54,7 +61,7 @@ def _editor(note: ReleaseNote | None):
                 "why_it_matters": note.why_it_matters, "visibility": note.visibility.value,
                 "ideas": ", ".join(f"#{i}" for i in linked),
                 "publish": "draft" if note.published_at is None else "later",
-                "publish_at": note.published_at,
+                "publish_at": note.published_at, "organisations": list(audience),
             }
         )  # fmt: skip
     saved = form.validate_on_submit() and commit_or_refuse(

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import access
+from portal.accounts.models import Organisation
 from portal.db import db
 from portal.ideas.models import Board, Idea, Tag
 from portal.web.redirects import safe_next
@@ -35,6 +36,18 @@ def get_idea_or_404(idea_id: int) -> Idea:
 
 def board_choices():
     return [(b.id, b.name) for b in db.session.scalars(select(Board).order_by(Board.position))]
+
+
+AUDIENCE_CHOICES_LIMIT = 500  # beyond this the picker needs a search (issue 10's pickers)
+
+
+def organisation_choices():
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .order_by(Organisation.name)
+        .limit(AUDIENCE_CHOICES_LIMIT)
+    )
+    return [(organisation_id, name) for organisation_id, name in rows]
 
 
 def tag_choices():

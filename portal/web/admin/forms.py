@@ -9,6 +9,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -183,7 +184,45 @@ class RoadmapMoveForm(Form):
     direction = SelectField(choices=[("up", _l("Up")), ("down", _l("Down"))])
 
 
-class ReleaseNoteForm(Form):
+class AudienceForm(Form):
+    """Who may see something: a visibility level, and for `organisations`, which ones (the
+    choices are set by the view from organisation_choices())."""
+
+    visibility = SelectField(
+        _l("Who may see it"),
+        choices=[
+            ("public", _l("Everyone")),
+            ("customers", _l("Signed-in customers")),
+            ("organisations", _l("Chosen organisations")),
+            ("internal", _l("Staff only")),
+        ],
+    )
+    organisations = SelectMultipleField(
+        _l("Organisations"),
+        coerce=int,
+        description=_l("For “Chosen organisations”: hold Ctrl (⌘ on a Mac) to choose several."),
+    )
+
+    def validate_organisations(self, field) -> None:
+        if self.visibility.data == "organisations" and not field.data:
+            raise ValidationError(_l("Choose at least one organisation."))
+
+
+class IdeaVisibilityForm(AudienceForm):
+    visibility = SelectField(
+        _l("Who may see it"),
+        choices=[
+            ("", _l("As its board")),
+            ("public", _l("Everyone")),
+            ("customers", _l("Signed-in customers")),
+            ("organisations", _l("Chosen organisations")),
+            ("internal", _l("Staff only")),
+        ],
+        description=_l("It can narrow its board's visibility, never widen it."),
+    )
+
+
+class ReleaseNoteForm(AudienceForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=160)])
     category = SelectField(
         _l("Category"),
@@ -198,14 +237,6 @@ class ReleaseNoteForm(Form):
         _l("Release note"),
         validators=[Length(max=20000)],
         description=_l("Markdown works."),
-    )
-    visibility = SelectField(
-        _l("Who may read it"),
-        choices=[
-            ("public", _l("Everyone")),
-            ("customers", _l("Signed-in customers")),
-            ("internal", _l("Staff only")),
-        ],
     )
     ideas = StringField(
         _l("Ideas it delivers"),

@@ -11,7 +11,7 @@ from portal.db import db
 from portal.errors import DomainError
 from portal.ideas import service as ideas_service
 from portal.ideas import staff_queries
-from portal.ideas.models import Board, Grade, Idea, Kind, Severity
+from portal.ideas.models import Board, Grade, Idea, IdeaAudience, Kind, Severity, Visibility
 from portal.lifecycle import service as lifecycle
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.priority import service as priority
@@ -23,9 +23,17 @@ from portal.web.admin.common import (
     bp,
     flash_refusal,
     get_idea_or_404,
+    organisation_choices,
     tag_choices,
 )
-from portal.web.admin.forms import BulkMoveForm, EnrichForm, GradeForm, MoveForm, NoteForm
+from portal.web.admin.forms import (
+    BulkMoveForm,
+    EnrichForm,
+    GradeForm,
+    IdeaVisibilityForm,
+    MoveForm,
+    NoteForm,
+)
 from portal.web.inputs import ids_in, int_arg, page_arg
 from portal.web.outcome import commit_or_refuse
 from portal.web.redirects import safe_next
@@ -129,12 +137,44 @@ def _workbench_context(idea: Idea, **forms):
     return {
         "bench": bench,
         "idea": idea,
+        "visibility_form": forms.get("visibility_form") or _visibility_form(idea),
         "factors": priority.active_factors(db.session),
         "move_form": move,
         "enrich_form": enrich,
         "grade_form": grade,
         "note_form": forms.get("note_form") or NoteForm(),
     }
+
+
+def _visibility_form(idea: Idea, submitted: bool = False) -> IdeaVisibilityForm:
+    if submitted:
+        form = IdeaVisibilityForm()
+    else:
+        audience = db.session.scalars(
+            select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id)
+        )
+        form = IdeaVisibilityForm(
+            visibility=idea.own_visibility.value if idea.own_visibility else "",
+            organisations=list(audience),
+        )
+    form.organisations.choices = organisation_choices()
+    return form
+
+
+@bp.post("/ideas/<int:idea_id>/visibility")
+def idea_visibility(idea_id: int):
+    idea = get_idea_or_404(idea_id)
+    form = _visibility_form(idea, submitted=True)
+    if not form.validate():
+        return _rerender(idea, visibility_form=form)
+    ideas_service.change_visibility(
+        db.session, idea=idea, actor=actor(),
+        visibility=Visibility(form.visibility.data) if form.visibility.data else None,
+        organisation_ids=form.organisations.data or [],
+    )  # fmt: skip
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.idea_show", idea_id=idea.id))
 
 
 @bp.get("/ideas/<int:idea_id>")
