@@ -296,3 +296,40 @@ def test_plain_text_cuts_at_a_word_within_the_limit():
     text = findable.plain_text("word " * 100)
 
     assert len(text) <= 160 and text.endswith("word…")
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "words"),
+    [
+        ("/", "Feedback and ideas", "vote for what matters"),
+        ("/roadmap", "Roadmap", "now, next and later"),
+        ("/changelog", "Changelog", "new, improved and fixed"),
+    ],
+)
+def test_the_home_roadmap_and_changelog_pages_have_a_card(client, path, title, words):
+    head = HeadTags(client.get(path).get_data(as_text=True))
+    assert head.meta["og:title"] == title and words in head.meta["og:description"]
+    assert head.meta["og:url"] == f"{BASE_URL}{path}"
+
+
+def test_a_shared_release_note_shows_why_it_matters_or_its_text(make, client, session):
+    from datetime import timedelta
+
+    from portal.changelog.models import ReleaseNote
+    from portal.db import utcnow
+
+    common = {"category": "new", "published_at": utcnow() - timedelta(hours=1)}
+    why = ReleaseNote(title="CSV export", slug="csv-export", body="**Long** text.",
+                      why_it_matters="Month-end in minutes.", **common)  # fmt: skip
+    plain = ReleaseNote(title="Dark mode", slug="dark-mode", body="Easy on the **eyes**.", **common)
+    internal = ReleaseNote(title="Staff tools", slug="staff-tools", visibility="internal", **common)
+    session.add_all([why, plain, internal])
+    session.commit()
+
+    head = HeadTags(client.get(f"/changelog/{why.id}-csv-export").get_data(as_text=True))
+    assert head.meta["og:title"] == "CSV export" and head.meta["og:type"] == "article"
+    assert head.meta["og:description"] == "Month-end in minutes."
+    assert head.meta["og:url"] == f"{BASE_URL}/changelog/{why.id}-csv-export"
+    head = HeadTags(client.get(f"/changelog/{plain.id}-dark-mode").get_data(as_text=True))
+    assert head.meta["og:description"] == "Easy on the eyes."
+    assert client.get(f"/changelog/{internal.id}-staff-tools").status_code == 404

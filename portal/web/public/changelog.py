@@ -7,6 +7,7 @@ from portal.changelog import queries
 from portal.changelog.models import Category
 from portal.db import db
 from portal.web.inputs import page_arg
+from portal.web.public import findable
 from portal.web.public.views import bp
 from portal.web.render import render
 
@@ -22,7 +23,8 @@ def changelog():
         db.session, g.viewer, category=chosen, page=page_arg(), page_size=NOTES_PER_PAGE
     )
     return render("public/changelog/list.html", page=page, category=chosen,
-                  categories=list(queries.CATEGORY_LABEL.items()))  # fmt: skip
+                  categories=list(queries.CATEGORY_LABEL.items()),
+                  meta=findable.changelog_meta())  # fmt: skip
 
 
 @bp.get("/changelog/<int:note_id>")
@@ -31,7 +33,7 @@ def release_note_show(note_id: int, slug: str = ""):
     note = queries.get_release_note_or_404(db.session, g.viewer, note_id)
     if slug != note.slug:
         return redirect(url_for("public.release_note_show", note_id=note.id, slug=note.slug), 301)
-    return render("public/changelog/show.html", note=note)
+    return render("public/changelog/show.html", note=note, meta=findable.release_note_meta(note))
 
 
 @bp.get("/changelog.atom")

@@ -1,5 +1,5 @@
 """Findable public pages: robots.txt, the sitemap, the favicon, and the meta description and
-Open Graph card of the board and idea pages.
+Open Graph card of the public pages (home, boards, ideas, roadmap, changelog, release notes).
 
 Everything listed here is what an anonymous visitor may see, whoever asks: a crawler never
 signs in, and a sitemap fetched by staff must not list an internal idea.
@@ -69,8 +69,12 @@ def plain_text(markdown_text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     """Markdown as the words a reader sees, without syntax or HTML, shortened to `limit`."""
     # Rendering first lets Markdown decide what is syntax; the sanitiser then drops every tag
     # (and the content of scripts and styles) and the entities are turned back into text.
-    without_tags = nh3.clean(str(render_markdown(markdown_text)), tags=set())
-    return shorten(html.unescape(without_tags), limit)
+    return html_text(render_markdown(markdown_text), limit)
+
+
+def html_text(rendered: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """Sanitised HTML as the words a reader sees, shortened to `limit`."""
+    return shorten(html.unescape(nh3.clean(str(rendered), tags=set())), limit)
 
 
 def board_meta(board: Board) -> PageMeta:
@@ -88,6 +92,43 @@ def idea_meta(idea: Idea) -> PageMeta:
         title=idea.title,
         description=plain_text(idea.body) or idea.title,
         url=absolute_url("public.idea_show", **_idea_address(idea.id, idea.slug)),
+        type="article",
+    )
+
+
+def page_meta(title: str, description: str, endpoint: str) -> PageMeta:
+    """The card of a page that lists things (home, roadmap, changelog)."""
+    return PageMeta(title=title, description=shorten(description), url=absolute_url(endpoint))
+
+
+def home_meta() -> PageMeta:
+    return page_meta(
+        _("Feedback and ideas"),
+        _("Suggest ideas, vote for what matters to you, see what is planned and what shipped."),
+        "public.home",
+    )
+
+
+def roadmap_meta() -> PageMeta:
+    return page_meta(
+        _("Roadmap"), _("What we are working on now, next and later, and what shipped lately."),
+        "public.roadmap",
+    )  # fmt: skip
+
+
+def changelog_meta() -> PageMeta:
+    return page_meta(
+        _("Changelog"), _("What is new, improved and fixed, and why it matters."),
+        "public.changelog",
+    )  # fmt: skip
+
+
+def release_note_meta(note) -> PageMeta:
+    """The card of a release note the viewer may read."""
+    return PageMeta(
+        title=note.title,
+        description=shorten(note.why_it_matters) or html_text(note.body_html) or note.title,
+        url=absolute_url("public.release_note_show", note_id=note.id, slug=note.slug),
         type="article",
     )
 

@@ -6,6 +6,7 @@ from portal import access
 from portal.db import db
 from portal.ideas import queries as idea_queries
 from portal.roadmap import queries
+from portal.web.public import findable
 from portal.web.public.views import bp
 from portal.web.render import render
 
@@ -20,4 +21,5 @@ def roadmap():
         columns=columns,
         board=board,
         boards=idea_queries.list_boards(db.session, g.viewer),
+        meta=findable.roadmap_meta(),
     )

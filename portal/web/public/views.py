@@ -33,7 +33,7 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def home():
     boards = queries.list_boards(db.session, g.viewer)
-    return render("public/home.html", boards=boards)
+    return render("public/home.html", boards=boards, meta=_findable().home_meta())
 
 
 def _findable():
