@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from portal import access
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier, User
 from portal.accounts.passwords import hash_password
+from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
 from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas.models import (
@@ -244,16 +245,119 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
     _link_merged_ideas(session, ideas_by_stage)
     _add_feedback(session, rng, customers, organisations, staff, ideas_by_stage)
     session.flush()
+    _order_the_roadmap(ideas_by_stage)
+    notes = _write_release_notes(session, ideas_by_stage, staff, now)
+    session.flush()
     ensure_default_factors(session)
     _rate_some_ideas(session, rng, ideas_by_stage, staff)
     refresh_all_scores(session)
     session.commit()
     return (
         f"Demo loaded: {len(boards)} boards, {len(organisations)} organisations, "
-        f"{len(customers)} customers, {IDEA_COUNT} ideas.\n"
+        f"{len(customers)} customers, {IDEA_COUNT} ideas, {notes} release notes.\n"
         f"Sign in as {DEMO_CUSTOMER} (customer), {DEMO_STAFF} (staff) or {DEMO_ADMIN} (admin), "
         f"password {DEMO_PASSWORD}. Admin id {admin.id}."
     )
+
+
+# (days ago it was published, or None for the draft, negative for the scheduled one; category;
+# how many released ideas it delivers; why it matters; the text).
+RELEASE_NOTES = [
+    (
+        84,
+        Category.new,
+        2,
+        "Month-end reporting takes minutes instead of a day.",
+        "You asked, and it is here.\n\n- Open any report\n- Choose **Export**\n\nThanks to "
+        "everyone who voted and told us how they use their reports.",
+    ),
+    (
+        57,
+        Category.improved,
+        1,
+        "Less waiting when your team is busiest.",
+        "We reworked how pages load. Large accounts see the biggest gains.",
+    ),
+    (
+        31,
+        Category.fixed,
+        1,
+        "",
+        "A fix for a problem several of you reported. Thank you for the detailed reports: they "
+        "made it quick to find.",
+    ),
+    (
+        9,
+        Category.new,
+        2,
+        "One less tool to switch to.",
+        "Two of your most-voted requests ship together.\n\n> Tell us whether it solves your "
+        "need: the email we sent has a yes / no link.",
+    ),
+    (None, Category.improved, 0, "", "Draft: what we are polishing next."),
+    (-5, Category.new, 1, "Planned for next week.", "Scheduled: it publishes itself."),
+]
+
+
+def _order_the_roadmap(ideas_by_stage) -> None:
+    """Each horizon in a deliberate order, as staff would leave it."""
+    planned = ideas_by_stage.get(Stage.execute, []) + ideas_by_stage.get(Stage.plan, [])
+    for position, idea in enumerate(planned):
+        idea.roadmap_position = position
+        idea.horizon = idea.horizon or list(Horizon)[position % len(Horizon)]
+    for horizon, idea in zip(Horizon, planned, strict=False):
+        idea.horizon = horizon  # at least one card in each column
+
+
+def _write_release_notes(session, ideas_by_stage, staff, now) -> int:
+    """Notes over the last three months, each delivering ideas released that day (their
+    history is moved to end then), plus a draft and a scheduled note."""
+    shipped = list(ideas_by_stage.get(Stage.verify, []))
+    coming = list(ideas_by_stage.get(Stage.execute, []))
+    for days, category, count, why, body in RELEASE_NOTES:
+        delivered = [shipped.pop(0) for _ in range(min(count, len(shipped)))]
+        if days is not None and days < 0:
+            delivered = coming[:1]  # ships when the note publishes itself
+        title = " · ".join(idea.title for idea in delivered) or "Polishing the dashboard"
+        published = None if days is None else now - timedelta(days=days)
+        note = ReleaseNote(
+            title=title[:160], slug=slugify(title) or "release", body=body, why_it_matters=why,
+            category=_category_of(delivered, category),
+            published_at=published, author_id=staff.id,
+            announced_at=published if days is not None and days >= 0 else None,
+            created_at=(published or now) - timedelta(days=2),
+        )  # fmt: skip
+        session.add(note)
+        session.flush()
+        for idea in delivered:
+            session.add(ReleaseNoteIdea(note_id=note.id, idea_id=idea.id))
+            if days is not None and days >= 0:
+                _released_on(session, idea, published, note.title)
+    return len(RELEASE_NOTES)
+
+
+def _category_of(delivered, planned: Category) -> Category:
+    """Fixed when every idea delivered is a bug; otherwise new or improved, as planned."""
+    if delivered and all(idea.kind == Kind.bug for idea in delivered):
+        return Category.fixed
+    return Category.improved if planned == Category.fixed else planned
+
+
+def _released_on(session, idea, moment, message: str) -> None:
+    """Rewrite a demo idea's history so that it reached `verify` at `moment`."""
+    changes = session.scalars(
+        select(StageChange).where(StageChange.idea_id == idea.id).order_by(StageChange.id)
+    ).all()
+    if idea.created_at >= moment:
+        idea.created_at = moment - timedelta(days=45)
+    steps = max(len(changes) - 1, 1)
+    for index, change in enumerate(changes):
+        change.created_at = idea.created_at + (moment - idea.created_at) * index / steps
+    changes[-1].public_message = message
+    idea.stage_changed_at = moment
+    if idea.resolved_at is not None:
+        idea.resolved_at = moment
+    idea.first_response_at = changes[1].created_at if len(changes) > 1 else None
 
 
 FEEDBACK = [

@@ -1,8 +1,12 @@
 """The Flask commands a newcomer runs: demo data and the first admin."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from portal.accounts.models import Organisation, Role, User
+from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
+from portal.db import utcnow
 from portal.demo import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_STAFF
 from portal.feedback.models import Feedback
 from portal.ideas.models import Board, Comment, Idea, Vote
@@ -12,7 +16,7 @@ from portal.lifecycle.stages import Stage
 def test_demo_loads_realistic_data_once_and_its_sign_ins_work(app, session, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0 and "120 ideas" in result.output
+    assert result.exit_code == 0 and "120 ideas, 6 release notes" in result.output
     assert session.scalar(select(func.count(Board.id))) == 3
     assert session.scalar(select(func.count(Organisation.id))) == 6
     assert session.scalar(select(func.count(User.id)).where(User.role == Role.customer)) == 40
@@ -35,6 +39,28 @@ def test_demo_loads_realistic_data_once_and_its_sign_ins_work(app, session, clie
         .group_by(Idea.id, Idea.vote_count)
     ).all()
     assert all(stored == actual for _id, stored, actual in counted)
+
+    # The loop closed: a roadmap with cards in every column, and release notes over three
+    # months (four published, a draft, one scheduled), each delivering released ideas.
+    roadmap = client.get("/roadmap").text
+    for column in ("now", "next", "later", "released"):
+        section = roadmap.split(f'id="column-{column}"', 1)[1].split("</section>", 1)[0]
+        assert 'class="roadmap-card"' in section, column
+    notes = session.scalars(select(ReleaseNote).order_by(ReleaseNote.id)).all()
+    now = utcnow()
+    published = [n for n in notes if n.published_at and n.published_at <= now]
+    assert len(notes) == 6 and len(published) == 4
+    assert now - min(n.published_at for n in published) > timedelta(days=75)
+    assert [n.published_at is None for n in notes].count(True) == 1
+    assert [n for n in notes if n.published_at and n.published_at > now][0].announced_at is None
+    changelog = client.get("/changelog").text
+    assert all(note.title in changelog for note in published)
+    delivered = session.scalars(
+        select(Idea.stage).join(ReleaseNoteIdea, ReleaseNoteIdea.idea_id == Idea.id)
+        .join(ReleaseNote, ReleaseNote.id == ReleaseNoteIdea.note_id)
+        .where(ReleaseNote.announced_at.is_not(None))
+    ).all()  # fmt: skip
+    assert delivered and set(delivered) == {Stage.verify}
 
     again = runner.invoke(args=["demo"])
     assert "already has data" in again.output
