@@ -1,0 +1,178 @@
+"""Driving load: wrk when it is installed, else a bounded Python generator; and the signed-in
+vote on / vote off run, whose final counts are checked against the vote rows."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "errors": %d, "status_errors": %d, '
+    .. '"p50": %f, "p95": %f, "p99": %f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout,
+    e.status, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3))
+end
+"""
+
+
+@dataclass
+class Result:
+    """One target's numbers: requests per second and latency percentiles in milliseconds."""
+
+    requests: int
+    seconds: float
+    errors: int
+    p50: float
+    p95: float
+    p99: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def drive(url: str, *, seconds: int, connections: int, cookie: str | None = None) -> Result:
+    if shutil.which("wrk"):
+        return _wrk(url, seconds=seconds, connections=connections, cookie=cookie)
+    return _python_load(url, seconds=seconds, connections=connections, cookie=cookie)
+
+
+def _wrk(url: str, *, seconds: int, connections: int, cookie: str | None) -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(script.name).unlink()
+    line = next(line for line in output.splitlines() if line.startswith("{"))
+    data = json.loads(line)
+    return Result(data["requests"], data["seconds"], data["errors"] + data["status_errors"],
+                  data["p50"], data["p95"], data["p99"])  # fmt: skip
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    if not sorted_values:
+        return 0.0
+    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
+
+
+def _python_load(url: str, *, seconds: int, connections: int, cookie: str | None) -> Result:
+    """A bounded generator: `connections` threads, each one request at a time."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client():
+        mine, failed = [], 0
+        while time.monotonic() < deadline:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            started = time.monotonic()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+                response = connection.getresponse()
+                response.read()
+                if response.status >= 400:
+                    failed += 1
+            except OSError:
+                failed += 1
+            finally:
+                connection.close()
+            mine.append((time.monotonic() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return Result(len(latencies), elapsed, errors[0], _percentile(latencies, 0.5),
+                  _percentile(latencies, 0.95), _percentile(latencies, 0.99),
+                  ["python load generator (wrk not installed)"])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Voter:
+    cookie: str
+    csrf_token: str
+
+
+def vote_on_and_off(base: str, voters: list[list[Voter]], idea_ids: list[int], *,
+                    seconds: int) -> Result:  # fmt: skip
+    """Each connection votes on an idea then takes the vote back, rotating through its own
+    accounts (the per-account limit holds), until time is up; every vote ends withdrawn."""
+    parts = urlsplit(base)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def post(connection_accounts: list[Voter], rng: random.Random):
+        mine, failures = [], []
+        turn = 0
+        while time.monotonic() < deadline:
+            voter = connection_accounts[turn % len(connection_accounts)]
+            idea_id = rng.choice(idea_ids)
+            for action in ("on", "off"):  # always both: nothing is left voted
+                started = time.monotonic()
+                status = _post_vote(parts, voter, idea_id, action)
+                mine.append((time.monotonic() - started) * 1000)
+                if status != 302:
+                    failures.append(f"vote {action} on #{idea_id}: HTTP {status}")
+            turn += 1
+        with lock:
+            latencies.extend(mine)
+            errors.extend(failures)
+
+    started = time.monotonic()
+    threads = [
+        threading.Thread(target=post, args=(accounts, random.Random(index)))
+        for index, accounts in enumerate(voters)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return Result(len(latencies), elapsed, len(errors), _percentile(latencies, 0.5),
+                  _percentile(latencies, 0.95), _percentile(latencies, 0.99),
+                  errors[:5])  # fmt: skip
+
+
+def _post_vote(parts, voter: Voter, idea_id: int, action: str) -> int:
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        body = urlencode({"action": action, "csrf_token": voter.csrf_token})
+        connection.request("POST", f"/ideas/{idea_id}/vote", body=body, headers={
+            "Cookie": voter.cookie, "Content-Type": "application/x-www-form-urlencoded",
+        })  # fmt: skip
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return 0
+    finally:
+        connection.close()

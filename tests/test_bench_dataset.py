@@ -1,0 +1,29 @@
+"""The benchmark's dataset is what the services would have written: counts agree with rows, every
+stage and visibility is present, and the portal serves it (the benchmark measures real pages)."""
+
+from sqlalchemy import func, select
+
+from portal.bench.dataset import Scale, grow
+from portal.demo import load_demo
+from portal.ideas.models import Comment, Idea, Visibility, Vote
+from portal.lifecycle.stages import Stage
+
+
+def test_the_dataset_agrees_with_itself_and_the_pages_serve_it(app, session, client):
+    load_demo(session)
+    with app.app_context(), app.extensions["feedloop_db"].engine.begin() as connection:
+        made = grow(connection, Scale.for_ideas(400))
+    session.expire_all()
+
+    assert session.scalar(select(func.count(Idea.id))) == 120 + 400
+    stored_votes = session.scalar(select(func.sum(Idea.vote_count)))
+    assert stored_votes == session.scalar(select(func.count(Vote.id)))
+    shown_comments = session.scalar(select(func.sum(Idea.comment_count)))
+    assert shown_comments == session.scalar(select(func.count(Comment.id)))
+    assert set(session.scalars(select(Idea.stage).distinct())) == set(Stage)
+    assert set(session.scalars(select(Idea.visibility).distinct())) == set(Visibility)
+    busy = session.get(Idea, made["busy_idea"])
+    assert busy.comment_count == 200 and busy.visibility == Visibility.public
+    page = client.get(f"/ideas/{busy.id}-{busy.slug}")
+    assert page.status_code == 200 and busy.title in page.text
+    assert client.get("/boards/web-app?sort=trending").status_code == 200
