@@ -1,5 +1,8 @@
 """The only place where text written by a person becomes HTML."""
 
+import threading
+from functools import lru_cache
+
 import markdown as python_markdown
 import nh3
 from markupsafe import Markup
@@ -8,18 +11,39 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",
     "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
 }  # fmt: skip
+EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+# The same text always gives the same HTML, so recent results are kept (a page of comments is
+# rendered once per process, not once per view); long texts are not kept, to bound the memory.
+CACHED_TEXTS = 2048
+CACHED_LENGTH = 4000
+
+_converters = threading.local()
 
 
 def render_markdown(text: str) -> Markup:
     """Markdown to sanitised HTML: no scripts, styles, images, iframes or event handlers."""
-    html = python_markdown.markdown(
-        text or "", extensions=["fenced_code", "tables", "sane_lists"], output_format="html"
-    )
-    clean = nh3.clean(
+    text = text or ""
+    if len(text) <= CACHED_LENGTH:
+        return Markup(_rendered(text))
+    return Markup(_render(text))
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _rendered(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
+    # Building a Markdown parser costs more than converting a comment: one per thread, reset.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = python_markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+        _converters.markdown = converter
+    html = converter.reset().convert(text)
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer ugc",
     )
-    return Markup(clean)
