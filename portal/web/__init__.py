@@ -9,6 +9,7 @@ from portal.changelog.models import Category
 from portal.db import db
 from portal.extensions import babel, login_manager
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
+from portal.web.caching import register_caching
 from portal.web.error_pages import register_error_pages
 from portal.web.inputs import refuse_unstorable_input
 from portal.web.security import register_security_headers
@@ -110,3 +111,4 @@ def register_blueprints(app: Flask) -> None:
 
     register_error_pages(app)
     register_security_headers(app)
+    register_caching(app)
