@@ -192,7 +192,7 @@ def test_favicon_is_served_and_linked_from_every_page(make, client):
 
     old_address = client.get("/favicon.ico")
     assert old_address.status_code in (301, 302)
-    assert old_address.headers["Location"].endswith("/static/favicon.svg")
+    assert "/static/favicon.svg?v=" in old_address.headers["Location"]
 
     for page in ("/", "/no-such-page"):
         head = HeadTags(client.get(page).get_data(as_text=True))
