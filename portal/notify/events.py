@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from portal import access
 from portal.accounts.models import User
 from portal.db import utcnow
 from portal.events.models import DomainEvent
@@ -25,6 +26,7 @@ from portal.notify.links import unsubscribe_url
 from portal.notify.models import Cadence, DigestItem, OutboxMessage, Topic
 from portal.notify.outbox import absolute_url, message_domain
 from portal.notify.recipients import Recipient, followers_to_notify
+from portal.subscribers.service import SubscriberList, enqueue_for_subscribers
 
 EVENT_BATCH = 100
 EXCERPT_LENGTH = 600
@@ -121,6 +123,31 @@ def _stage_changed(session: Session, event: DomainEvent, idea: Idea) -> None:
         "message": event.payload.get("public_message", ""),
     }
     _deliver(session, event, idea, Topic.stage_changes, kind, context)
+    _tell_roadmap_subscribers(session, event, idea)
+
+
+# Roadmap subscribers hear when an idea enters the roadmap and when it ships.
+ROADMAP_NEWS = (Stage.plan, Stage.verify)
+
+
+def _tell_roadmap_subscribers(session: Session, event: DomainEvent, idea: Idea) -> None:
+    """Roadmap subscribers are anonymous visitors: only an idea such a visitor may see is
+    mentioned. A move made by publishing a release note is left to that note's email. Followers
+    told first above are skipped (one email per person per event)."""
+    target = event.payload.get("to_stage")
+    if target not in ROADMAP_NEWS or event.payload.get("release_note_id"):
+        return
+    visible = select(Idea.id).where(Idea.id == idea.id, access.ideas_visible_to(access.ANONYMOUS))
+    if session.scalar(visible) is None:
+        return
+    context = {
+        **_idea_context(idea),
+        "to_stage": target,
+        "message": event.payload.get("public_message", ""),
+        "roadmap_url": absolute_url("public.roadmap"),
+    }
+    enqueue_for_subscribers(session, wants=SubscriberList.roadmap, kind="roadmap_update",
+                            context=context, event_id=event.id)  # fmt: skip
 
 
 def _merged(session: Session, event: DomainEvent, target: Idea) -> None:

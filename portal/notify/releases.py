@@ -3,7 +3,8 @@
 The followers of its linked ideas (who may see the idea and read the note) get one email listing
 the ideas of theirs it delivers, however many they follow; then the changelog subscribers (only
 for a note any visitor may read) get it too, minus every address already told of this event.
-The per-idea "released" news of the same moves is not sent: this email replaces it.
+Roadmap subscribers get it too when it ships an idea any visitor may see. The per-idea
+"released" news of the same moves is not sent: this email replaces it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from sqlalchemy.orm import Session
 from portal import access
 from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
 from portal.events.models import DomainEvent
-from portal.ideas.models import Idea
+from portal.ideas.models import Idea, Visibility
 from portal.lifecycle.stages import Stage
 from portal.notify.events import _idea_context, _message
 from portal.notify.links import unsubscribe_url
 from portal.notify.models import Cadence, OutboxMessage, Topic
 from portal.notify.outbox import absolute_url
 from portal.notify.recipients import Recipient, followers_to_notify
+from portal.subscribers.service import SubscriberList, enqueue_for_subscribers
 
 KIND = "release_published"
 EXCERPT_LENGTH = 700
@@ -56,6 +58,29 @@ def tell_of_release(session: Session, event: DomainEvent) -> None:
     ]
     if messages:
         session.execute(insert(OutboxMessage), messages)
+    if note.visibility != Visibility.public:
+        return  # subscribers read what any visitor may
+    session.flush()
+    enqueue_for_subscribers(session, wants=SubscriberList.changelog, kind=KIND,
+                            context={**context, "subscribed_to": "changelog"},
+                            event_id=event.id)  # fmt: skip
+    if _ships_a_public_idea(session, event):  # roadmap news: an idea they could see shipped
+        enqueue_for_subscribers(session, wants=SubscriberList.roadmap, kind=KIND,
+                                context={**context, "subscribed_to": "roadmap"},
+                                event_id=event.id)  # fmt: skip
+
+
+def _ships_a_public_idea(session: Session, event: DomainEvent) -> bool:
+    released = event.payload.get("released_idea_ids") or []
+    return (
+        bool(released)
+        and session.scalar(
+            select(Idea.id)
+            .where(Idea.id.in_(released), access.ideas_visible_to(access.ANONYMOUS))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def note_context(note: ReleaseNote) -> dict:

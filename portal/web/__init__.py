@@ -47,7 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.health import bp as health_bp
-    from portal.web.public import changelog, roadmap  # noqa: F401  (routes on the public bp)
+    from portal.web.public import changelog, roadmap, subscribe  # noqa: F401  (public bp routes)
     from portal.web.public.views import bp as public_bp
 
     app.register_blueprint(health_bp)

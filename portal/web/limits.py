@@ -35,6 +35,8 @@ VOTE = "30 per minute;600 per hour"
 FOLLOW = "30 per minute;600 per hour"
 # Profile, language and email choices: a person clicks these a few times, a script thousands.
 SETTINGS = "20 per minute;200 per hour"
+# Subscribing sends a stranger an email: a few per address, so the form cannot flood a mailbox.
+SUBSCRIBE = "5 per minute;20 per hour"
 SIGN_IN_PER_ADDRESS = "20 per minute;200 per hour"
 SIGN_IN_PER_ACCOUNT = "6 per minute;30 per hour"
 SIGN_IN_PER_DEVICE = "6 per minute;30 per hour"

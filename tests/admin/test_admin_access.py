@@ -37,10 +37,10 @@ def test_customers_and_visitors_get_404_on_every_admin_url(app, make, client, si
     assert checked > 20
 
 
-ADMIN_ONLY_PAGES = {"/admin/audit", "/admin/outbox"}
+ADMIN_ONLY_PAGES = {"/admin/audit", "/admin/outbox", "/admin/subscribers", "/admin/subscribers.csv"}
 
 
-def test_staff_open_every_admin_page_but_the_audit_log_and_outbox(
+def test_staff_open_every_admin_page_but_the_audit_log_outbox_and_subscribers(
     app, make, client, sign_in, session
 ):
     from portal.changelog.models import Category, ReleaseNote

@@ -199,3 +199,32 @@ def test_two_workers_at_the_scheduled_moment_announce_the_note_once(app, make, s
     )
     assert len(verify_moves.all()) == 1
     assert session.get(Idea, idea.id).stage == Stage.verify
+
+
+def test_changelog_subscribers_get_a_public_note_once_and_a_staff_only_note_never(
+    make, session, client, sign_in, deliver, smtp_server
+):
+    from portal.subscribers.service import add_confirmed_subscriber
+
+    asker = make.user("asker@example.com")
+    idea = make.idea("Dark mode", author=asker, stage=Stage.execute)
+    add_confirmed_subscriber(session, email="reader@example.com", roadmap=False)
+    add_confirmed_subscriber(session, email="asker@example.com")  # also a follower
+    add_confirmed_subscriber(session, email="roadmap-only@example.com", changelog=False)
+    session.commit()
+    sign_in(make.user("pm@vendor.example", role=Role.staff))
+
+    publish(client, [], title="Staff tools", visibility="internal")
+    publish(client, [idea], title="Dark mode")
+    deliver()
+
+    [to_reader] = smtp_server.to("reader@example.com")
+    assert to_reader["Subject"] == "Improved: Dark mode"
+    assert "subscribed to our release notes" in smtp_server.body(to_reader)
+    assert to_reader["List-Unsubscribe"].startswith("<http://")
+    [to_asker] = smtp_server.to("asker@example.com")  # one email, the follower's
+    assert "Dark mode" in smtp_server.body(to_asker)
+    # The release ships an idea from the roadmap: roadmap subscribers hear of it, once.
+    [to_roadmap] = smtp_server.to("roadmap-only@example.com")
+    assert "subscribed to roadmap updates" in smtp_server.body(to_roadmap)
+    assert len(smtp_server.messages) == 3  # the staff-only note reached no subscriber

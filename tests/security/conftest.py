@@ -21,6 +21,7 @@ from portal.ideas.models import Channel, Comment, Visibility
 from portal.lifecycle.stages import Stage
 from portal.notify.models import OutboxMessage
 from portal.priority.models import PriorityFactor
+from portal.subscribers.models import Subscriber
 from tests.conftest import PASSWORD
 
 VIEWERS = ("anonymous", "member", "outsider", "unverified", "staff", "admin")
@@ -56,6 +57,7 @@ class World:
     feedback_id: int = 0
     factor_id: int = 0
     message_id: int = 0
+    subscriber_id: int = 0
 
     def params_for(self, visibility: Visibility) -> dict[str, object]:
         """A value for every URL parameter the app's routes take, pointing at `visibility`."""
@@ -68,6 +70,7 @@ class World:
             "organisation_id": self.organisation_ids[0],
             "factor_id": self.factor_id,
             "message_id": self.message_id,
+            "subscriber_id": self.subscriber_id,
             "note_id": thing.note_id,
             "token": "not-a-valid-token",
             "filename": "style.css",
@@ -134,6 +137,10 @@ def world(make, session) -> World:
     session.add(undeliverable)
     session.commit()
     built.message_id = undeliverable.id
+    subscriber = Subscriber(email="reader@example.com", wants_changelog=True, confirmed_at=utcnow())
+    session.add(subscriber)
+    session.commit()
+    built.subscriber_id = subscriber.id
     assert session.scalar(
         select(Membership.id).where(Membership.user_id == built.people["unverified"].id)
     ), "the unverified person must hold a membership row for the test to mean anything"

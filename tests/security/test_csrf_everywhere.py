@@ -19,7 +19,7 @@ CSRF_REFUSAL = "Your form expired"
 # Routes a mail client calls without a session (RFC 8058 one-click unsubscribe): a signed token
 # in the URL is their authority instead of a CSRF token. Each must take such a token, and a
 # forged one must change nothing.
-SIGNED_LINK_ROUTES = {"account.unsubscribe"}
+SIGNED_LINK_ROUTES = {"account.unsubscribe", "public.subscription_stop"}
 
 
 @pytest.fixture

@@ -221,6 +221,16 @@ class Scene:
             url = unsubscribe_url(self.world.people["member"].id, Topic.stage_changes, idea_id)
         return url.removeprefix(self.app.config["BASE_URL"])
 
+    def subscription_paths(self) -> list[str]:
+        """The pages a subscriber's confirmation and unsubscribe links open."""
+        from portal.subscribers.service import Confirmation, confirm_url, stop_url
+
+        wanted = Confirmation("reader@example.com", True, True, "en")
+        with self.app.app_context():
+            urls = [confirm_url(wanted),
+                    stop_url(self.world.subscriber_id, "reader@example.com", None)]  # fmt: skip
+        return [url.removeprefix(self.app.config["BASE_URL"]) for url in urls]
+
     def seeds(self, role: str) -> list[str]:
         """Every GET route of the URL map, filled for every visibility, plus pages a link in an
         email or a personal state leads to."""
@@ -238,6 +248,7 @@ class Scene:
                 seeds.append(adapter.build(rule.endpoint, values))
         seeds.append(f"/login?next=/ideas/{self.world.things[Visibility.public].idea_id}")
         seeds.append(self.unsubscribe_path())
+        seeds += self.subscription_paths()
         if role == "anonymous":
             seeds.append(self.fresh_reset_path())
         return list(dict.fromkeys(seeds))

@@ -251,6 +251,7 @@ ADMIN_ONLY_FORMS = {
         "is_active": "y",
     },
     "admin.outbox_retry": {"action": "on"},
+    "admin.subscriber_remove": {"action": "on"},
 }
 
 

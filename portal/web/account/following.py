@@ -13,10 +13,12 @@ from portal.ideas import service as ideas
 from portal.notify import service as notify
 from portal.notify.links import read_unsubscribe
 from portal.notify.models import Cadence, Topic
+from portal.subscribers import service as subscribers
 from portal.web import limits
-from portal.web.account.forms import NotificationsForm
+from portal.web.account.forms import NotificationsForm, SubscriptionsForm
 from portal.web.account.views import bp
 from portal.web.inputs import page_arg
+from portal.web.outcome import REFUSED, commit_or_refuse
 from portal.web.public.forms import ChoiceForm
 from portal.web.render import render
 
@@ -57,7 +59,40 @@ def notifications():
         db.session.commit()
         flash(_("Your email choices are saved."), "success")
         return redirect(url_for("account.notifications"))
-    return render("account/notifications.html", status=422 if form.errors else 200, form=form)
+    return _notifications_page(form, _lists_form(), status=422 if form.errors else 200)
+
+
+def _lists_form() -> SubscriptionsForm:
+    subscriber = subscribers.account_subscription(db.session, current_user)
+    return SubscriptionsForm(data={
+        "changelog": bool(subscriber and subscriber.confirmed_at and subscriber.wants_changelog),
+        "roadmap": bool(subscriber and subscriber.confirmed_at and subscriber.wants_roadmap),
+    })  # fmt: skip
+
+
+def _notifications_page(form, lists_form, status: int = 200):
+    return render("account/notifications.html", status=status, form=form, lists_form=lists_form,
+                  lists_allowed=current_user.is_verified)  # fmt: skip
+
+
+@bp.post("/account/notifications/lists")
+@limits.limit_writes(limits.SETTINGS)
+@login_required
+def subscriptions():
+    """Release notes and roadmap updates for the account's own, verified address."""
+    # Only what was sent: an unticked box is absent, and absent means "no".
+    lists_form = SubscriptionsForm(formdata=request.form)
+    if lists_form.validate_on_submit():
+        done = commit_or_refuse(lists_form, lambda: subscribers.set_account_subscription(
+            db.session, current_user, changelog=lists_form.changelog.data,
+            roadmap=lists_form.roadmap.data,
+        ))  # fmt: skip
+        if done is not REFUSED:
+            flash(_("Your email choices are saved."), "success")
+            return redirect(url_for("account.notifications"))
+    chosen = notify.preferences_of(db.session, current_user.id)
+    form = NotificationsForm(data={topic.value: cadence.value for topic, cadence in chosen.items()})
+    return _notifications_page(form, lists_form, status=422)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

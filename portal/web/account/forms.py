@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.notify.models import Topic
 from portal.notify.service import TOPIC_LABEL
+from portal.subscribers.service import LIST_LABEL, SubscriberList
 from portal.web.inputs import Form
 
 PASSWORD_RULES = [
@@ -70,3 +71,10 @@ class NotificationsForm(Form):
     stage_changes = RadioField(TOPIC_LABEL[Topic.stage_changes], choices=CADENCE_CHOICES)
     replies = RadioField(TOPIC_LABEL[Topic.replies], choices=CADENCE_CHOICES)
     comments = RadioField(TOPIC_LABEL[Topic.comments], choices=CADENCE_CHOICES)
+
+
+class SubscriptionsForm(Form):
+    """The mailing lists for the account's own (verified) address."""
+
+    changelog = BooleanField(LIST_LABEL[SubscriberList.changelog])
+    roadmap = BooleanField(LIST_LABEL[SubscriberList.roadmap])

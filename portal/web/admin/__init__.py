@@ -9,6 +9,7 @@ from portal.web.admin import (  # noqa: F401
     review,
     roadmap,
     settings,
+    subscribers,
 )
 from portal.web.admin.common import bp
 

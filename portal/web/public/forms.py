@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, ValidationError
 
 from portal.ideas.models import Kind
+from portal.subscribers.service import LIST_LABEL, SubscriberList
 from portal.web.inputs import Form
 
 
@@ -42,3 +43,34 @@ class ChoiceForm(Form):
     """A button that states the wanted end state, so a double click cannot undo itself."""
 
     action = HiddenField(validators=[AnyOf(["on", "off"])])
+
+
+class SubscribeForm(Form):
+    """An address and the lists it wants: at least one. Addresses are plain ASCII, as every
+    mail server on the way accepts them."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("Enter a valid email address.")),
+            Email(_l("Enter a valid email address."), allow_smtputf8=False),
+        ],
+    )
+    changelog = BooleanField(LIST_LABEL[SubscriberList.changelog])
+    roadmap = BooleanField(LIST_LABEL[SubscriberList.roadmap])
+
+    def validate_email(self, field) -> None:
+        if not field.data.isascii():
+            raise ValidationError(_l("Enter a valid email address."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.changelog.data or self.roadmap.data):
+            self.form_errors.append(_l("Choose at least one kind of update."))
+            return False
+        return valid
+
+
+class ConfirmSubscriptionForm(Form):
+    """The "Confirm" button of a confirmation link: a POST with the session's CSRF token."""
