@@ -21,11 +21,12 @@ from portal.lifecycle.models import StageChange
 from portal.notify.models import DigestItem, NotificationPreference, OutboxMessage
 from portal.priority.models import IdeaRating, PriorityFactor
 from portal.settings.models import Setting
+from portal.verification.models import VerificationAnswer
 
 __all__ = [
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
     "OutboxMessage", "ReleaseNote", "ReleaseNoteAudience", "ReleaseNoteIdea", "StageChange",
-    "Tag", "User", "Vote",
+    "Tag", "User", "VerificationAnswer", "Vote",
 ]  # fmt: skip

@@ -194,22 +194,28 @@ class Pass:
     events: int
     digests: int
     sent: int
+    closed: int = 0  # released ideas closed by the workspace's automatic close
 
 
 def run_once(session_factory: SessionFactory, *, worker: str | None = None,
              now: datetime | None = None) -> Pass:  # fmt: skip
-    """One pass of `flask outbox-worker`: events become deliveries, the day's digests are
-    written when due, then due email is sent. Each step commits on its own."""
+    """One pass of `flask outbox-worker`: released ideas that most found solved are closed
+    (when the workspace says so), events become deliveries, the day's digests are written when
+    due, then due email is sent. Each step commits on its own."""
     from portal.notify.digest import digest_due, send_digests
     from portal.notify.events import process_events
+    from portal.verification.service import close_verified_ideas
 
     moment = now or utcnow()
     session = session_factory()
     try:
+        # Its own short transaction, first, so the followers hear of these closes in this pass.
+        closed = close_verified_ideas(session, now=moment)
+        session.commit()
         events = process_events(session, now=moment)
         digests = send_digests(session, moment) if digest_due(session, moment) else 0
         session.commit()
     finally:
         session.close()
     # A clock read after the rows above were written, so what they enqueued is due at once.
-    return Pass(events, digests, deliver_due(session_factory, worker=worker, now=now))
+    return Pass(events, digests, deliver_due(session_factory, worker=worker, now=now), closed)

@@ -1,10 +1,19 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.notify.models import Topic
 from portal.notify.service import TOPIC_LABEL
+from portal.verification.models import COMMENT_MAX_LENGTH
 from portal.web.inputs import Form
 
 PASSWORD_RULES = [
@@ -70,3 +79,22 @@ class NotificationsForm(Form):
     stage_changes = RadioField(TOPIC_LABEL[Topic.stage_changes], choices=CADENCE_CHOICES)
     replies = RadioField(TOPIC_LABEL[Topic.replies], choices=CADENCE_CHOICES)
     comments = RadioField(TOPIC_LABEL[Topic.comments], choices=CADENCE_CHOICES)
+
+
+class SolvedForm(Form):
+    """The answer to "did this solve your need?", sent from the page an emailed link opens."""
+
+    solved = RadioField(
+        _l("Did it solve your need?"),
+        choices=[("yes", _l("Yes, it did")), ("no", _l("No, not yet"))],
+        validators=[DataRequired(message=_l("Choose yes or no."))],
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        validators=[
+            Length(
+                max=COMMENT_MAX_LENGTH,
+                message=_l("Keep the comment under %(max)d characters.", max=COMMENT_MAX_LENGTH),
+            )
+        ],
+    )
