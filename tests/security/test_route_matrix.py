@@ -251,6 +251,7 @@ ADMIN_ONLY_FORMS = {
         "is_active": "y",
     },
     "admin.outbox_retry": {"action": "on"},
+    "admin.auto_close_save": {"enabled": "y", "days": "21", "percent": "70", "min_answers": "3"},
 }
 
 
