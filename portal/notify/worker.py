@@ -210,8 +210,13 @@ def run_once(session_factory: SessionFactory, *, worker: str | None = None,
     session = session_factory()
     try:
         # Its own short transaction, first, so the followers hear of these closes in this pass.
-        closed = close_verified_ideas(session, now=moment)
-        session.commit()
+        try:
+            closed = close_verified_ideas(session, now=moment)
+            session.commit()
+        except Exception:  # a close that fails must not hold back the mail: retried next pass
+            session.rollback()
+            current_app.logger.exception("automatic close of released ideas failed")
+            closed = 0
         events = process_events(session, now=moment)
         digests = send_digests(session, moment) if digest_due(session, moment) else 0
         session.commit()
