@@ -91,8 +91,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
     @click.option("--interval", default=2.0, help="Seconds between polls.")
     def outbox_worker(once: bool, interval: float):
-        """Turn events into follower email, write daily digests, and send what is queued,
-        retrying with back-off. Several may run at once."""
+        """Close released ideas that most found solved (when set), turn events into follower
+        email, write daily digests, and send what is queued, retrying with back-off. Several may
+        run at once."""
         from portal.notify.worker import run_once, worker_name
 
         worker = worker_name()
@@ -105,6 +106,8 @@ def register_cli(app: Flask) -> None:
                     raise
                 time.sleep(interval)
                 continue
+            if result.closed:
+                click.echo(f"closed {result.closed} released idea(s) automatically")
             if result.sent:
                 click.echo(f"sent {result.sent} message(s)")
             if once:

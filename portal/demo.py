@@ -248,13 +248,16 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
     _order_the_roadmap(ideas_by_stage)
     notes = _write_release_notes(session, ideas_by_stage, staff, now)
     session.flush()
+    subscribers = _add_subscribers(session, customers, now)
+    answers = _answer_the_question(session, rng, ideas_by_stage)
     ensure_default_factors(session)
     _rate_some_ideas(session, rng, ideas_by_stage, staff)
     refresh_all_scores(session)
     session.commit()
     return (
         f"Demo loaded: {len(boards)} boards, {len(organisations)} organisations, "
-        f"{len(customers)} customers, {IDEA_COUNT} ideas, {notes} release notes.\n"
+        f"{len(customers)} customers, {IDEA_COUNT} ideas, {notes} release notes, "
+        f"{subscribers} subscribers, {answers} answers to “did it solve your need?”.\n"
         f"Sign in as {DEMO_CUSTOMER} (customer), {DEMO_STAFF} (staff) or {DEMO_ADMIN} (admin), "
         f"password {DEMO_PASSWORD}. Admin id {admin.id}."
     )
@@ -334,6 +337,54 @@ def _write_release_notes(session, ideas_by_stage, staff, now) -> int:
             if days is not None and days >= 0:
                 _released_on(session, idea, published, note.title)
     return len(RELEASE_NOTES)
+
+
+SUBSCRIBERS = [
+    ("ops-lead@northwind.example", True, True, "en"),
+    ("cto@globex.example", True, False, "en"),
+    ("product@initech.example", False, True, "en"),
+    ("li.wei@shanghai-freight.example", True, True, "zh"),
+    ("news@umbrella.example", True, False, "en"),
+    ("wang.fang@cathay-logistics.example", False, True, "zh"),
+    ("it@hooli.example", True, True, "en"),
+    ("pm@vandelay.example", True, False, "en"),
+]
+UNCONFIRMED_SUBSCRIBER = "maybe-later@stark.example"
+ANSWER_COMMENTS_YES = ["Exactly what we needed, thank you!", "Saves us hours every week.", ""]
+ANSWER_COMMENTS_NO = ["Close, but we also need it for archived shipments.", ""]
+
+
+def _add_subscribers(session, customers, now) -> int:
+    """People on the mailing lists without an account, one still to confirm, and the demo
+    customer subscribed from her account."""
+    from portal.subscribers.models import Subscriber
+    from portal.subscribers.service import add_confirmed_subscriber
+
+    for email, changelog, roadmap, language in SUBSCRIBERS:
+        add_confirmed_subscriber(session, email=email, changelog=changelog, roadmap=roadmap,
+                                 language=language)  # fmt: skip
+    add_confirmed_subscriber(session, email=customers[0].email, changelog=True, roadmap=False)
+    session.add(Subscriber(email=UNCONFIRMED_SUBSCRIBER, wants_changelog=True, created_at=now))
+    session.flush()
+    return len(SUBSCRIBERS) + 1  # confirmed ones
+
+
+def _answer_the_question(session, rng, ideas_by_stage) -> int:
+    """Most of those asked about a released idea say whether it solved their need."""
+    from portal.verification.links import asked_people
+    from portal.verification.service import record_answer
+
+    answers = 0
+    for idea in ideas_by_stage.get(Stage.verify, []):
+        for user_id in list(session.scalars(asked_people(session, idea))):
+            if rng.random() < 0.35:
+                continue  # not everyone answers
+            solved = rng.random() < 0.75
+            comment = rng.choice(ANSWER_COMMENTS_YES if solved else ANSWER_COMMENTS_NO)
+            record_answer(session, idea=idea, person=session.get(User, user_id), solved=solved,
+                          comment=comment)  # fmt: skip
+            answers += 1
+    return answers
 
 
 def _category_of(delivered, planned: Category) -> Category:

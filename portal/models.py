@@ -22,11 +22,12 @@ from portal.notify.models import DigestItem, NotificationPreference, OutboxMessa
 from portal.priority.models import IdeaRating, PriorityFactor
 from portal.settings.models import Setting
 from portal.subscribers.models import Subscriber
+from portal.verification.models import VerificationAnswer
 
 __all__ = [
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
     "OutboxMessage", "ReleaseNote", "ReleaseNoteAudience", "ReleaseNoteIdea", "StageChange",
-    "Subscriber", "Tag", "User", "Vote",
+    "Subscriber", "Tag", "User", "VerificationAnswer", "Vote",
 ]  # fmt: skip

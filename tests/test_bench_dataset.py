@@ -10,9 +10,10 @@ from portal.lifecycle.stages import Stage
 
 
 def test_the_dataset_agrees_with_itself_and_the_pages_serve_it(app, session, client):
-    load_demo(session)
-    with app.app_context(), app.extensions["feedloop_db"].engine.begin() as connection:
-        made = grow(connection, Scale.for_ideas(400))
+    with app.app_context():
+        load_demo(session)
+        with app.extensions["feedloop_db"].engine.begin() as connection:
+            made = grow(connection, Scale.for_ideas(400))
     session.expire_all()
 
     assert session.scalar(select(func.count(Idea.id))) == 120 + 400

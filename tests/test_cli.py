@@ -11,12 +11,14 @@ from portal.demo import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_STAFF
 from portal.feedback.models import Feedback
 from portal.ideas.models import Board, Comment, Idea, Vote
 from portal.lifecycle.stages import Stage
+from portal.subscribers.models import Subscriber
+from portal.verification.models import VerificationAnswer
 
 
 def test_demo_loads_realistic_data_once_and_its_sign_ins_work(app, session, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0 and "120 ideas, 6 release notes" in result.output
+    assert result.exit_code == 0 and "120 ideas, 6 release notes, 9 subscribers" in result.output
     assert session.scalar(select(func.count(Board.id))) == 3
     assert session.scalar(select(func.count(Organisation.id))) == 6
     assert session.scalar(select(func.count(User.id)).where(User.role == Role.customer)) == 40
@@ -61,6 +63,19 @@ def test_demo_loads_realistic_data_once_and_its_sign_ins_work(app, session, clie
         .where(ReleaseNote.announced_at.is_not(None))
     ).all()  # fmt: skip
     assert delivered and set(delivered) == {Stage.verify}
+
+    # Subscribers (one still to confirm) and answers on released ideas, counted on each idea.
+    assert session.scalar(select(func.count(Subscriber.id))) == 10
+    assert session.scalar(select(func.count(Subscriber.id)).where(
+        Subscriber.confirmed_at.is_(None))) == 1  # fmt: skip
+    answered = session.execute(
+        select(Idea.id, Idea.verification_count, Idea.verification_yes_count)
+        .where(Idea.verification_count > 0)
+    ).all()  # fmt: skip
+    assert answered
+    for idea_id, total, yes in answered:
+        rows = session.scalars(select(VerificationAnswer.solved).filter_by(idea_id=idea_id)).all()
+        assert (len(rows), rows.count(True)) == (total, yes)
 
     again = runner.invoke(args=["demo"])
     assert "already has data" in again.output

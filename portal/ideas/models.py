@@ -104,6 +104,10 @@ class Idea(Base):
     __table_args__ = (
         Index("ix_idea_board_created", "board_id", "created_at"),
         Index("ix_idea_board_votes", "board_id", "vote_count"),
+        # The review queue's stage lists and the automatic close: by stage, then time in it.
+        Index("ix_idea_stage_changed", "stage", "stage_changed_at", "id"),
+        # "Released — did it solve the need?": released ideas, most answers first.
+        Index("ix_idea_stage_verification", "stage", "verification_count", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +129,9 @@ class Idea(Base):
     )
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Answers to "did this solve your need?" (portal.verification.service keeps them current).
+    verification_count: Mapped[int] = mapped_column(Integer, default=0)
+    verification_yes_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Written only by portal.lifecycle.service, with the stage.

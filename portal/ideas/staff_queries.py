@@ -23,6 +23,7 @@ from portal.priority.scoring import Demand, ScoreCard
 from portal.priority.service import organisation_demand_columns, score_card
 from portal.priority.sla import SlaState, sla_state
 from portal.settings.service import WorkspaceSettings
+from portal.verification import queries as verification
 
 PAGE_SIZE = 50
 
@@ -205,10 +206,23 @@ class Workbench:
     feedback: list[FeedbackRow]
     allowed_targets: list[stages.Stage]
     sla: SlaState | None
+    # "Did it solve your need?": the share of yes (stored counts) and the latest answers.
+    verification: verification.Summary
+    answers: list[verification.AnswerRow]
 
     @property
     def public_status(self) -> str:
         return str(stages.PUBLIC_STATUS[self.idea.stage])
+
+    @property
+    def shows_verification(self) -> bool:
+        released = self.idea.stage in (stages.Stage.verify, stages.Stage.closed)
+        return released or self.verification.total > 0
+
+    @property
+    def more_answers(self) -> int:
+        """Answers given but not listed (the list is capped)."""
+        return max(self.verification.total - len(self.answers), 0)
 
 
 def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettings) -> Workbench:
@@ -255,6 +269,8 @@ def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettin
         feedback=_feedback(session, idea.id),
         allowed_targets=stages.allowed_targets(idea.stage, role),
         sla=sla,
+        verification=verification.summary_of(idea),
+        answers=verification.latest_answers(session, idea.id),
     )
 
 

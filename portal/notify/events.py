@@ -27,8 +27,10 @@ from portal.notify.models import Cadence, DigestItem, OutboxMessage, Topic
 from portal.notify.outbox import absolute_url, message_domain
 from portal.notify.recipients import Recipient, followers_to_notify
 from portal.subscribers.service import SubscriberList, enqueue_for_subscribers
+from portal.verification.links import answer_links, asked_people
 
 EVENT_BATCH = 100
+SOLVED_QUESTION = "solved_question"
 EXCERPT_LENGTH = 600
 
 
@@ -60,22 +62,30 @@ def process_events(session: Session, *, now: datetime | None = None,
 
 
 def _deliver(session: Session, event: DomainEvent, idea: Idea, topic: Topic, kind: str,
-             context: dict, among=None) -> None:  # fmt: skip
+             context: dict, among=None, asked: frozenset[int] = frozenset()) -> None:  # fmt: skip
+    """`asked`: followers who get the question "did this solve your need?" (SOLVED_QUESTION,
+    with their own answer links) instead of `kind`."""
     recipients = followers_to_notify(session, idea, topic, actor_id=event.actor_id, among=among)
     # One read for the whole event, not one per follower: an idea may have thousands.
-    already = set(
-        session.scalars(select(OutboxMessage.to_address).filter_by(event_id=event.id, kind=kind))
-    )
+    already = {
+        (row.to_address, row.kind)
+        for row in session.execute(
+            select(OutboxMessage.to_address, OutboxMessage.kind).filter_by(event_id=event.id)
+        )
+    }
     messages, held = [], []
     for person in recipients:
-        if person.cadence == Cadence.off or person.email in already:
+        own_kind, extra = kind, {}
+        if person.user_id in asked:
+            own_kind, extra = SOLVED_QUESTION, answer_links(person.user_id, idea.id)
+        if person.cadence == Cadence.off or (person.email, own_kind) in already:
             continue
-        personal = {**context, **_links(person, topic, idea)}
+        personal = {**context, **_links(person, topic, idea), **extra}
         if person.cadence == Cadence.daily:
-            held.append({"user_id": person.user_id, "event_id": event.id, "kind": kind,
+            held.append({"user_id": person.user_id, "event_id": event.id, "kind": own_kind,
                          "context": personal})  # fmt: skip
         else:
-            messages.append(_message(event, person, kind, personal))
+            messages.append(_message(event, person, own_kind, personal))
     # Two statements (executemany) whatever the number of followers.
     if messages:
         session.execute(insert(OutboxMessage), messages)
@@ -114,7 +124,7 @@ def _stage_changed(session: Session, event: DomainEvent, idea: Idea) -> None:
     if target == Stage.merged:
         return  # the merge event tells the duplicate's followers where their votes went
     if event.payload.get("release_note_id"):
-        return  # the release note's own email tells of it, once per person
+        return  # the release note's one email tells of this move, and asks the question
     kind = "idea_declined" if target == Stage.declined else "stage_changed"
     context = {
         **_idea_context(idea),
@@ -122,7 +132,13 @@ def _stage_changed(session: Session, event: DomainEvent, idea: Idea) -> None:
         "to_stage": target,
         "message": event.payload.get("public_message", ""),
     }
-    _deliver(session, event, idea, Topic.stage_changes, kind, context)
+    # Released: those who asked for it are asked whether it solved their need.
+    asked = (
+        frozenset(session.scalars(asked_people(session, idea)))
+        if target == Stage.verify and idea.stage == Stage.verify
+        else frozenset()
+    )
+    _deliver(session, event, idea, Topic.stage_changes, kind, context, asked=asked)
     _tell_roadmap_subscribers(session, event, idea)
 
 

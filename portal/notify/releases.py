@@ -25,6 +25,7 @@ from portal.notify.models import Cadence, OutboxMessage, Topic
 from portal.notify.outbox import absolute_url
 from portal.notify.recipients import Recipient, followers_to_notify
 from portal.subscribers.service import SubscriberList, enqueue_for_subscribers
+from portal.verification.links import answer_links, asked_people
 
 KIND = "release_published"
 EXCERPT_LENGTH = 700
@@ -47,11 +48,18 @@ def tell_of_release(session: Session, event: DomainEvent) -> None:
     )
     # One query per linked idea (a note delivers a handful), each through the visibility rule.
     for idea in linked:
+        # Those who asked for a released idea are asked, in this email, whether it solved it.
+        asked = set()
+        if idea.stage == Stage.verify:
+            asked = set(session.scalars(asked_people(session, idea)))
         for person in followers_to_notify(session, idea, Topic.stage_changes, actor_id=None,
                                           where=access.people_who_may_read(note)):  # fmt: skip
             if person.cadence == Cadence.off or person.email in already:
                 continue
-            people.setdefault(person.user_id, (person, []))[1].append(_idea_context(idea))
+            about = _idea_context(idea)
+            if person.user_id in asked:
+                about.update(answer_links(person.user_id, idea.id))
+            people.setdefault(person.user_id, (person, []))[1].append(about)
     messages = [
         _message(event, person, KIND, {**context, **_follower_links(person), "ideas": ideas})
         for person, ideas in people.values()

@@ -194,20 +194,31 @@ class Pass:
     events: int
     digests: int
     sent: int
+    closed: int = 0  # released ideas closed by the workspace's automatic close
 
 
 def run_once(session_factory: SessionFactory, *, worker: str | None = None,
              now: datetime | None = None) -> Pass:  # fmt: skip
     """One pass of `flask outbox-worker`: scheduled release notes whose time has come take
-    effect, events become deliveries, the day's digests are written when due, then due email is
-    sent. Each step commits on its own."""
+    effect, released ideas that most found solved are closed (when the workspace says so),
+    events become deliveries, the day's digests are written when due, then due email is sent.
+    Each step commits on its own."""
     from portal.changelog.publishing import announce_due_release_notes
     from portal.notify.digest import digest_due, send_digests
     from portal.notify.events import process_events
+    from portal.verification.service import close_verified_ideas
 
     moment = now or utcnow()
     session = session_factory()
     try:
+        # Its own short transaction, first, so the followers hear of these closes in this pass.
+        try:
+            closed = close_verified_ideas(session, now=moment)
+            session.commit()
+        except Exception:  # a close that fails must not hold back the mail: retried next pass
+            session.rollback()
+            current_app.logger.exception("automatic close of released ideas failed")
+            closed = 0
         announce_due_release_notes(session, moment)  # its event is processed just below
         events = process_events(session, now=moment)
         digests = send_digests(session, moment) if digest_due(session, moment) else 0
@@ -215,4 +226,4 @@ def run_once(session_factory: SessionFactory, *, worker: str | None = None,
     finally:
         session.close()
     # A clock read after the rows above were written, so what they enqueued is due at once.
-    return Pass(events, digests, deliver_due(session_factory, worker=worker, now=now))
+    return Pass(events, digests, deliver_due(session_factory, worker=worker, now=now), closed)

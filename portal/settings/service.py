@@ -1,4 +1,5 @@
-"""Workspace settings: review-queue age and bug SLA hours. Only admins change them."""
+"""Workspace settings: review-queue age, bug SLA hours and the automatic close of released
+ideas. Only admins change them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,19 @@ DEFAULT_DECISION_DAYS = 30
 # Beyond these a clock never runs out in practice, and date arithmetic would overflow.
 MAX_DECISION_DAYS = 3650
 MAX_SLA_HOURS = 5 * 366 * 24
+MAX_CLOSE_DAYS = 3650
+MAX_MIN_ANSWERS = 100_000
+
+
+@dataclass(frozen=True)
+class AutoClose:
+    """Close a released idea after `days` in `verify` when at least `percent` of its answers
+    (and at least `min_answers` of them) say it solved the need. Off unless an admin turns it on."""
+
+    enabled: bool = False
+    days: int = 30
+    percent: int = 80
+    min_answers: int = 1
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,7 @@ class WorkspaceSettings:
     decision_days: int
     # severity -> (first response hours, resolution hours)
     sla_hours: dict[Severity, tuple[int, int]]
+    auto_close: AutoClose = AutoClose()
 
 
 def get_settings(session: Session) -> WorkspaceSettings:
@@ -39,7 +54,39 @@ def get_settings(session: Session) -> WorkspaceSettings:
     sla = dict(DEFAULT_SLA_HOURS)
     for severity, hours in stored.get("sla_hours", {}).items():
         sla[Severity(severity)] = (int(hours[0]), int(hours[1]))
-    return WorkspaceSettings(decision_days=int(decision), sla_hours=sla)
+    auto_close = _auto_close(stored.get("auto_close", {}))
+    return WorkspaceSettings(decision_days=int(decision), sla_hours=sla, auto_close=auto_close)
+
+
+def get_auto_close(session: Session) -> AutoClose:
+    """Only the automatic-close setting (one row read), for the worker."""
+    row = session.get(Setting, "auto_close")
+    return _auto_close(row.value if row is not None else {})
+
+
+def _auto_close(close: dict) -> AutoClose:
+    return AutoClose(
+        enabled=bool(close.get("enabled", False)),
+        days=int(close.get("days", AutoClose.days)),
+        percent=int(close.get("percent", AutoClose.percent)),
+        min_answers=int(close.get("min_answers", AutoClose.min_answers)),
+    )
+
+
+def update_auto_close(session: Session, *, actor: User, auto_close: AutoClose) -> None:
+    """Admin-only: store when a released idea closes by itself (ranges checked by the form)."""
+    if not can_change_settings(actor):
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
+    value = {
+        "enabled": auto_close.enabled,
+        "days": auto_close.days,
+        "percent": auto_close.percent,
+        "min_answers": auto_close.min_answers,
+    }
+    _put(session, "auto_close", value)
+    record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
+           auto_close=value)  # fmt: skip
+    session.flush()
 
 
 def update_settings(

@@ -77,7 +77,8 @@ def list_subscribers(session: Session, *, before: int | None, search: str = "") 
 
 def export_rows(session: Session, batch_size: int = EXPORT_BATCH) -> Iterator[tuple]:
     """Every subscriber as (email, changelog, roadmap, language, confirmed_at, created_at), read
-    in batches by id so the whole list is never in memory."""
+    in batches by id so the whole list is never in memory. `session` is closed after each
+    batch, so give the export a session of its own."""
     columns = (Subscriber.id, Subscriber.email, Subscriber.wants_changelog,
                Subscriber.wants_roadmap, Subscriber.language, Subscriber.confirmed_at,
                Subscriber.created_at)  # fmt: skip
@@ -89,6 +90,9 @@ def export_rows(session: Session, batch_size: int = EXPORT_BATCH) -> Iterator[tu
             .order_by(Subscriber.id)
             .limit(batch_size)
         ).all()
+        # Ended before the rows go out: a slow download (or an abandoned one, whose generator
+        # is only collected later) holds no connection and no transaction between batches.
+        session.close()
         for row in batch:
             yield tuple(row)[1:]
         if len(batch) < batch_size:

@@ -33,6 +33,8 @@ SUBMIT_IDEA = "5 per minute;30 per hour"
 COMMENT = "10 per minute;120 per hour"
 VOTE = "30 per minute;600 per hour"
 FOLLOW = "30 per minute;600 per hour"
+# Answering "did this solve your need?" from an emailed link, often without signing in.
+ANSWER = "10 per minute;60 per hour"
 # Profile, language and email choices: a person clicks these a few times, a script thousands.
 SETTINGS = "20 per minute;200 per hour"
 # Subscribing sends a stranger an email: a few per address, so the form cannot flood a mailbox.

@@ -52,3 +52,19 @@ def test_staff_publish_a_note_the_follower_is_told_and_answers_and_staff_see_it(
     expect(reader.get_by_role("heading", name="Excel export", level=1)).to_be_visible()
     expect(reader.get_by_text("Month-end takes minutes.")).to_be_visible()
     expect(reader.get_by_role("link", name="Export reports to Excel")).to_be_visible()
+
+    # From the same email, the follower says it solved their need: the link opens a page with
+    # "yes" chosen; nothing is recorded until they send it, with a comment if they like.
+    yes_link = smtp_server.link_in(mail, "/solved/")
+    assert f"Yes, it did: {live_url}{yes_link}" in text
+    reader.goto(f"{live_url}{yes_link}")
+    expect(reader.get_by_role("heading", name="Did it solve your need?")).to_be_visible()
+    expect(reader.get_by_label("Yes, it did", exact=True)).to_be_checked()
+    reader.get_by_label("Comment (optional)").fill("Saves me a day every month.")
+    reader.get_by_role("button", name="Send").click()
+    expect(reader.get_by_role("status")).to_have_text("Thank you! We are glad it solved your need.")
+
+    # Staff see the answer on the idea.
+    page.goto(f"{live_url}/admin/ideas/{idea.id}")
+    expect(page.locator(".verification-share strong")).to_have_text("100% yes · 1 answer")
+    expect(page.get_by_text("Saves me a day every month.")).to_be_visible()

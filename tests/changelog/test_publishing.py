@@ -73,11 +73,14 @@ def test_a_follower_of_three_linked_ideas_gets_one_email_and_the_ideas_are_relea
     for title in ("Scheduled exports", "Export to XLSX", "Export charts"):
         assert title in body
     assert "/changelog/" in smtp_server.link_in(to_asker[0], "/changelog/")
+    # They asked for all three: one question each, inside the one email.
+    assert body.count("Yes, it did:") == 3 and body.count("No, not yet:") == 3
     assert to_asker[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     to_other = smtp_server.to("other@example.com")
     assert len(to_other) == 1
     assert "Export to XLSX" in smtp_server.body(to_other[0])
     assert "Export charts" not in smtp_server.body(to_other[0])
+    assert "Yes, it did:" not in smtp_server.body(to_other[0])  # followed, did not ask
 
     # The public page shows them released, with the note's title as the team's message.
     page = client.get(f"/ideas/{fresh.id}-{fresh.slug}").text

@@ -170,6 +170,8 @@ class Scene:
     resetter_email: str
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     clients: dict = field(default_factory=dict)
+    released_idea_id: int | None = None
+    asker_id: int = 0
 
     def client_for(self, role: str, fresh: bool = False):
         """A client signed in as `role`; anonymous ones are always new (a sign-in form may sign
@@ -231,6 +233,38 @@ class Scene:
                     stop_url(self.world.subscriber_id, "reader@example.com", None)]  # fmt: skip
         return [url.removeprefix(self.app.config["BASE_URL"]) for url in urls]
 
+    def solved_path(self) -> str:
+        """The page a "did it solve your need?" link opens, about a released idea its author
+        asked for (made once per scene). The author is no crawling role, so no crawled form
+        (an unfollow) takes the question away from them."""
+        from portal.accounts.service import create_user
+        from portal.ideas import service as ideas
+        from portal.ideas.models import Board, Kind
+        from portal.lifecycle.service import move_idea
+        from portal.lifecycle.stages import Horizon, Stage
+        from portal.verification.links import answer_url
+
+        if self.released_idea_id is None:
+            self.session.rollback()
+            asker = create_user(self.session, email="asker@fuzz.example", password_hash="x",
+                                display_name="Asker", verified=True)  # fmt: skip
+            board = self.session.scalar(
+                select(Board).where(Board.slug == self.world.things[Visibility.public].board_slug)
+            )
+            with self.app.app_context():
+                idea = ideas.submit_idea(
+                    self.session, board=board, author=asker, kind=Kind.feature,
+                    title="Released for the answer form", body="Shipped.",
+                )  # fmt: skip
+                for target in (Stage.analyze, Stage.plan, Stage.execute, Stage.verify):
+                    move_idea(self.session, idea=idea, actor=None, target=target,
+                              horizon=Horizon.now)  # fmt: skip
+            self.session.commit()
+            self.released_idea_id, self.asker_id = idea.id, asker.id
+        with self.app.app_context():
+            url = answer_url(self.asker_id, self.released_idea_id, True)
+        return url.removeprefix(self.app.config["BASE_URL"])
+
     def seeds(self, role: str) -> list[str]:
         """Every GET route of the URL map, filled for every visibility, plus pages a link in an
         email or a personal state leads to."""
@@ -247,11 +281,12 @@ class Scene:
                     values["comment_id"] = self.my_comment_id
                 seeds.append(adapter.build(rule.endpoint, values))
         seeds.append(f"/login?next=/ideas/{self.world.things[Visibility.public].idea_id}")
-        seeds.append(self.unsubscribe_path())
-        seeds += self.subscription_paths()
+        # Pages only an emailed link opens come first: nothing else leads to them, and the
+        # crawl's page budget must not run out before it reaches them.
+        emailed = [self.unsubscribe_path(), *self.subscription_paths(), self.solved_path()]
         if role == "anonymous":
-            seeds.append(self.fresh_reset_path())
-        return list(dict.fromkeys(seeds))
+            emailed.append(self.fresh_reset_path())
+        return list(dict.fromkeys(emailed + seeds))
 
 
 @pytest.fixture

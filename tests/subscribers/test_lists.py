@@ -212,6 +212,20 @@ def test_the_export_reads_in_batches(app, session, count_queries):
     assert len(exported) == 25 and counter.count == 3
 
 
+def test_an_export_read_slowly_holds_no_connection_between_batches(app, session):
+    """Found by the PostgreSQL run: a crawled export left unread kept its transaction open,
+    and the next test's TRUNCATE waited on it for ever."""
+    from portal.subscribers.queries import export_rows
+
+    for n in range(5):
+        confirmed(app, session, f"reader{n}@example.com", changelog=True)
+    engine = app.extensions["feedloop_db"].engine
+    rows = export_rows(app.extensions["feedloop_db"].session_factory(), batch_size=2)
+    first = next(rows)
+    assert engine.pool.checkedout() == 0  # the client reads; the database is not held
+    assert len([first, *rows]) == 5
+
+
 def test_the_admin_removes_an_address_and_it_is_in_the_audit_log(app, session, admin_client):
     subscriber = confirmed(app, session, "remove-me@example.com", changelog=True)
     listed = admin_client.get("/admin/subscribers")

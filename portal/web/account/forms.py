@@ -1,11 +1,20 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.notify.models import Topic
 from portal.notify.service import TOPIC_LABEL
 from portal.subscribers.service import LIST_LABEL, SubscriberList
+from portal.verification.models import COMMENT_MAX_LENGTH
 from portal.web.inputs import Form
 
 PASSWORD_RULES = [
@@ -78,3 +87,22 @@ class SubscriptionsForm(Form):
 
     changelog = BooleanField(LIST_LABEL[SubscriberList.changelog])
     roadmap = BooleanField(LIST_LABEL[SubscriberList.roadmap])
+
+
+class SolvedForm(Form):
+    """The answer to "did this solve your need?", sent from the page an emailed link opens."""
+
+    solved = RadioField(
+        _l("Did it solve your need?"),
+        choices=[("yes", _l("Yes, it did")), ("no", _l("No, not yet"))],
+        validators=[DataRequired(message=_l("Choose yes or no."))],
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        validators=[
+            Length(
+                max=COMMENT_MAX_LENGTH,
+                message=_l("Keep the comment under %(max)d characters.", max=COMMENT_MAX_LENGTH),
+            )
+        ],
+    )

@@ -13,10 +13,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.ideas.models import Channel, Grade, Kind, Severity
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
+from portal.settings.service import MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
 from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
 
 MAX_ARR = 10**15
@@ -265,3 +274,32 @@ class ReleaseNoteForm(AudienceForm):
             self.publish_at.errors = [*self.publish_at.errors, _l("Choose when to publish it.")]
             return False
         return valid
+
+
+def _whole_number(minimum: int, maximum: int) -> list:
+    message = _l("Use a whole number from %(min)d to %(max)d.", min=minimum, max=maximum)
+    return [InputRequired(message=message), NumberRange(minimum, maximum, message=message)]
+
+
+class AutoCloseForm(Form):
+    """Close a released idea after N days when at least M% of answers say yes."""
+
+    enabled = BooleanField(_l("Close released ideas automatically"))
+    days = IntegerField(
+        _l("after (days in “Released”)"), validators=_whole_number(1, MAX_CLOSE_DAYS)
+    )
+    percent = IntegerField(
+        _l("when at least this share of answers say yes (percent)"),
+        validators=_whole_number(1, 100),
+    )
+    min_answers = IntegerField(
+        _l("and at least (answers)"), validators=_whole_number(1, MAX_MIN_ANSWERS)
+    )
+
+    def auto_close(self) -> AutoClose:
+        return AutoClose(
+            enabled=bool(self.enabled.data),
+            days=self.days.data,
+            percent=self.percent.data,
+            min_answers=self.min_answers.data,
+        )

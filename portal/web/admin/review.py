@@ -8,8 +8,9 @@ from portal.db import db, utcnow
 from portal.feedback import service as feedback_service
 from portal.ideas.models import Idea, Kind
 from portal.ideas.staff_queries import decision_overdue_condition
-from portal.lifecycle.stages import OPEN_STAGES, Stage
+from portal.lifecycle.stages import OPEN_STAGES
 from portal.settings.service import get_settings
+from portal.verification.queries import released_by_answers
 from portal.web.admin.common import bp
 from portal.web.render import render
 
@@ -55,5 +56,5 @@ def review_queue():
         feedback=feedback_service.unlinked_feedback(db.session, limit=QUEUE_LIMIT),
         undecided=_ideas(decision_overdue_condition(settings), Idea.stage_changed_at),
         breaches=_ideas(sla_breach_condition(settings), Idea.created_at),
-        unverified=_ideas(Idea.stage == Stage.verify, Idea.stage_changed_at),
+        released=released_by_answers(db.session, limit=QUEUE_LIMIT),
     )

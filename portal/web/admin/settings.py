@@ -15,10 +15,11 @@ from portal.settings.service import (
     MAX_DECISION_DAYS,
     MAX_SLA_HOURS,
     get_settings,
+    update_auto_close,
     update_settings,
 )
 from portal.web.admin.common import actor, bp, require_admin
-from portal.web.admin.forms import FactorForm
+from portal.web.admin.forms import AutoCloseForm, FactorForm
 from portal.web.inputs import page_arg
 from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
@@ -26,13 +27,23 @@ from portal.web.render import render
 AUDIT_PAGE = 100
 
 
-def _settings_page(status=200, factor_form=None, errors=()):
+def _settings_page(status=200, factor_form=None, errors=(), close_form=None):
+    settings = get_settings(db.session)
+    close = settings.auto_close
     return render(
         "admin/settings.html",
         status=status,
         factors=list(db.session.scalars(select(PriorityFactor).order_by(PriorityFactor.position))),
         factor_form=factor_form or FactorForm(formdata=None),
-        settings=get_settings(db.session),
+        close_form=close_form
+        or AutoCloseForm(
+            formdata=None,
+            enabled=close.enabled,
+            days=close.days,
+            percent=close.percent,
+            min_answers=close.min_answers,
+        ),  # fmt: skip
+        settings=settings,
         severities=list(Severity),
         errors=errors,
     )
@@ -67,6 +78,18 @@ def settings_save():
     db.session.commit()
     flash(_("Settings saved."), "success")
     return redirect(url_for("admin.settings_page"))
+
+
+@bp.post("/settings/auto-close")
+def auto_close_save():
+    require_admin()
+    form = AutoCloseForm()
+    if not form.validate():
+        return _settings_page(422, close_form=form)
+    update_auto_close(db.session, actor=actor(), auto_close=form.auto_close())
+    db.session.commit()
+    flash(_("Settings saved."), "success")
+    return redirect(url_for("admin.settings_page", _anchor="auto-close-heading"))
 
 
 @bp.post("/settings/factors", defaults={"factor_id": None})
