@@ -213,9 +213,9 @@ def pages(facts: dict) -> dict[str, tuple[str, str | None]]:
     staff = facts["staff_cookie"]
     return {
         "home": ("/", None),
-        "board, Top": (f"{board}?sort=top", None),
-        "board, New": (f"{board}?sort=new", None),
-        "board, Trending": (f"{board}?sort=trending", None),
+        "board Top": (f"{board}?sort=top", None),
+        "board New": (f"{board}?sort=new", None),
+        "board Trending": (f"{board}?sort=trending", None),
         "board search": (f"{board}?q=export", None),
         "board tag filter": (f"{board}?tag={facts['tag']}", None),
         "board page 50": (f"{board}?page=50", None),

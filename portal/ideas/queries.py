@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.access import Viewer, boards_visible_to, can_moderate, ideas_visible_to
@@ -38,6 +38,7 @@ class BoardRow:
     name: str
     description: str
     idea_count: int
+    count_capped: bool = False  # more than idea_count
 
 
 @dataclass
@@ -78,12 +79,18 @@ def _idea_row(idea: Idea, author_name: str, board_slug: str = "", board_name: st
     )
 
 
+# Counting stops here: "more than 1,000" costs the same at any size, an exact total does not.
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True)
 class Page:
     items: list
     number: int
     size: int
     total: int
+    capped: bool = False  # more than `total` match; the number of pages is not known
+    more: bool | None = None  # whether a next page exists, when the list knows it directly
 
     @property
     def pages(self) -> int:
@@ -95,7 +102,15 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return self.more if self.more is not None else self.number < self.pages
+
+
+def capped_count(session: Session, query) -> tuple[int, bool]:
+    """How many rows `query` (a select of one column) finds, counting at most COUNT_CAP:
+    (count, capped)."""
+    counted = query.limit(COUNT_CAP + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(counted)) or 0
+    return min(found, COUNT_CAP), found > COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -107,31 +122,54 @@ class IdeaFilters:
 
 
 def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
-    """The boards the viewer may see, each with the number of its ideas the viewer may see."""
-    visible_ideas = (
-        select(Idea.board_id, func.count(Idea.id).label("idea_count"))
-        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged)
-        .group_by(Idea.board_id)
-        .subquery()
+    """The boards the viewer may see, each with the number of its ideas the viewer may see
+    (counted up to COUNT_CAP: one statement whose cost does not grow with the ideas)."""
+    boards = list(
+        session.scalars(
+            select(Board).where(boards_visible_to(viewer)).order_by(Board.position, Board.name)
+        )
     )
-    rows = session.execute(
-        select(Board, func.coalesce(visible_ideas.c.idea_count, 0))
-        .outerjoin(visible_ideas, visible_ideas.c.board_id == Board.id)
-        .where(boards_visible_to(viewer))
-        .order_by(Board.position, Board.name)
-    )
-    return [BoardRow(b.slug, b.name, b.description, count) for b, count in rows]
+    if not boards:
+        return []
+    per_board = [
+        select(literal(board.id).label("board_id"), func.count().label("found")).select_from(
+            select(Idea.id)
+            .where(
+                Idea.board_id == board.id,
+                ideas_visible_to(viewer),
+                Idea.stage != stages.Stage.merged,
+            )
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        for board in boards
+    ]
+    counts = per_board[0] if len(per_board) == 1 else union_all(*per_board)
+    found = dict(session.execute(counts).all())
+    return [
+        BoardRow(
+            b.slug,
+            b.name,
+            b.description,
+            min(found.get(b.id, 0), COUNT_CAP),
+            found.get(b.id, 0) > COUNT_CAP,
+        )  # fmt: skip
+        for b in boards
+    ]
 
 
 def list_tags(session: Session, viewer: Viewer, board: Board) -> list[Tag]:
     """The tags of ideas on `board` that `viewer` may see: a tag used only on hidden ideas
     would tell of them."""
-    on_visible_ideas = (
-        select(IdeaTag.tag_id)
+    # Asked per tag (a workspace has tens), stopping at the first idea found: the cost follows
+    # the tags, not the ideas, where "every tag of every idea on the board" would not.
+    on_a_visible_idea = (
+        select(IdeaTag.id)
         .join(Idea, Idea.id == IdeaTag.idea_id)
-        .where(Idea.board_id == board.id, ideas_visible_to(viewer))
+        .where(IdeaTag.tag_id == Tag.id, Idea.board_id == board.id, ideas_visible_to(viewer))
+        .exists()
     )
-    return list(session.scalars(select(Tag).where(Tag.id.in_(on_visible_ideas)).order_by(Tag.name)))
+    return list(session.scalars(select(Tag).where(on_a_visible_idea).order_by(Tag.name)))
 
 
 def _search_terms(text: str) -> list[str]:
@@ -168,7 +206,7 @@ def list_ideas(
         )
     conditions.extend(_matches(term) for term in _search_terms(filters.search))
 
-    total = session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    total, capped = capped_count(session, select(Idea.id).where(*conditions))
     query = (
         select(Idea, User.display_name, Board.slug, Board.name)
         .join(User, User.id == Idea.author_id)
@@ -189,14 +227,18 @@ def list_ideas(
         )
     else:
         query = query.order_by(Idea.vote_count.desc(), Idea.id.desc())
-    page = max(1, page)
-    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    # Pages stop where counting stops: OFFSET walks every row it skips. Past that, search and
+    # filters find an idea faster than paging would.
+    last_page = COUNT_CAP // page_size + 1
+    page = min(max(1, page), last_page)
+    rows = session.execute(query.limit(page_size + 1).offset((page - 1) * page_size)).all()
     items = [
         _idea_row(idea, author_name, board_slug, board_name)
-        for idea, author_name, board_slug, board_name in rows
+        for idea, author_name, board_slug, board_name in rows[:page_size]
     ]
     _attach_viewer_votes_and_tags(session, viewer, items)
-    return Page(items=items, number=page, size=page_size, total=total)
+    return Page(items=items, number=page, size=page_size, total=total, capped=capped,
+                more=len(rows) > page_size and page < last_page)  # fmt: skip
 
 
 def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[IdeaRow]) -> None:

@@ -79,6 +79,24 @@ def test_board_paginates_twenty_ideas_a_page(make, client, session):
     assert 'rel="next"' in first.get_data(as_text=True)
 
 
+def test_past_the_counting_cap_the_board_says_more_than_and_still_pages(
+    make, client, session, monkeypatch
+):
+    """Counting stops at a cap, so a board costs the same at 100,000 ideas as at 1,000."""
+    from portal.ideas import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 30)
+    board = make.board("Busy")
+    _fill(session, board, make.user(), 45)
+    first = client.get(f"/boards/{board.slug}?sort=new").text
+    assert "More than 30 ideas" in first and "Page 1" in first and "of 3" not in first
+    # Pages stop where counting stops (OFFSET walks what it skips): page 3 shows the last one.
+    second = client.get(f"/boards/{board.slug}?sort=new&page=3").text
+    assert len(re.findall(r'class="idea-title"', second)) == 20 and "Page 2" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert "More than 30 ideas" in client.get("/").text  # the home page counts the same way
+
+
 def _fill(session, board, author, count):
     session.add_all(
         Idea(board_id=board.id, author_id=author.id, title=f"Bulk idea {n}", slug=f"bulk-{n}")
