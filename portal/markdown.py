@@ -1,5 +1,6 @@
 """The only place where text written by a person becomes HTML."""
 
+import html
 import threading
 from functools import lru_cache
 
@@ -16,6 +17,9 @@ EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 # rendered once per process, not once per view); long texts are not kept, to bound the memory.
 CACHED_TEXTS = 2048
 CACHED_LENGTH = 4000
+
+# A one-line summary of a text: meta descriptions, shared-link cards.
+SUMMARY_LENGTH = 160
 
 _converters = threading.local()
 
@@ -47,3 +51,26 @@ def _render(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer ugc",
     )
+
+
+def plain_text(markdown_text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """Markdown as the words a reader sees, without syntax or HTML, shortened to `limit`."""
+    # Rendering first lets Markdown decide what is syntax; the sanitiser then drops every tag
+    # (and the content of scripts and styles) and the entities are turned back into text.
+    return html_text(render_markdown(markdown_text), limit)
+
+
+def html_text(rendered: str, limit: int = SUMMARY_LENGTH) -> str:
+    """Sanitised HTML as the words a reader sees, shortened to `limit`."""
+    return shorten(html.unescape(nh3.clean(str(rendered), tags=set())), limit)
+
+
+def shorten(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """One line of at most `limit` characters, cut at a word with an ellipsis when longer."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;:-") + "…"

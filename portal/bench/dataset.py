@@ -175,7 +175,8 @@ def grow(connection: Connection, scale: Scale, *, seed: int = 7) -> dict:
             }  # fmt: skip
 
     _bulk(connection, Idea, idea_rows(), "ideas", scale.ideas)
-    connection.execute(insert(IdeaAudience), audiences) if audiences else None
+    if audiences:
+        connection.execute(insert(IdeaAudience), audiences)
     _bulk(connection, StageChange, _stage_changes(ideas, stages, created, now), "history",
           scale.ideas * 2)  # fmt: skip
     _bulk(connection, IdeaTag, (

@@ -71,6 +71,12 @@ def _percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
 
 
+def _summary(latencies: list[float], elapsed: float, errors: int, notes: list[str]) -> Result:
+    latencies.sort()
+    return Result(len(latencies), elapsed, errors, _percentile(latencies, 0.5),
+                  _percentile(latencies, 0.95), _percentile(latencies, 0.99), notes)  # fmt: skip
+
+
 def _python_load(url: str, *, seconds: int, connections: int, cookie: str | None) -> Result:
     """A bounded generator: `connections` threads, each one request at a time."""
     parts = urlsplit(url)
@@ -106,11 +112,8 @@ def _python_load(url: str, *, seconds: int, connections: int, cookie: str | None
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    return Result(len(latencies), elapsed, errors[0], _percentile(latencies, 0.5),
-                  _percentile(latencies, 0.95), _percentile(latencies, 0.99),
-                  ["python load generator (wrk not installed)"])  # fmt: skip
+    return _summary(latencies, time.monotonic() - started, errors[0],
+                    ["python load generator (wrk not installed)"])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -155,11 +158,7 @@ def vote_on_and_off(base: str, voters: list[list[Voter]], idea_ids: list[int], *
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    return Result(len(latencies), elapsed, len(errors), _percentile(latencies, 0.5),
-                  _percentile(latencies, 0.95), _percentile(latencies, 0.99),
-                  errors[:5])  # fmt: skip
+    return _summary(latencies, time.monotonic() - started, len(errors), errors[:5])
 
 
 def _post_vote(parts, voter: Voter, idea_id: int, action: str) -> int:

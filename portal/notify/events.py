@@ -85,7 +85,7 @@ def _deliver(session: Session, event: DomainEvent, idea: Idea, topic: Topic, kin
             held.append({"user_id": person.user_id, "event_id": event.id, "kind": own_kind,
                          "context": personal})  # fmt: skip
         else:
-            messages.append(_message(event, person, own_kind, personal))
+            messages.append(outbox_row(event, person, own_kind, personal))
     # Two statements (executemany) whatever the number of followers.
     if messages:
         session.execute(insert(OutboxMessage), messages)
@@ -93,7 +93,7 @@ def _deliver(session: Session, event: DomainEvent, idea: Idea, topic: Topic, kin
         session.execute(insert(DigestItem), held)
 
 
-def _message(event: DomainEvent, person: Recipient, kind: str, context: dict) -> dict:
+def outbox_row(event: DomainEvent, person: Recipient, kind: str, context: dict) -> dict:
     return {
         "kind": kind, "to_address": person.email, "language": person.language,
         "context": context, "event_id": event.id,
@@ -111,7 +111,7 @@ def _links(person: Recipient, topic: Topic, idea: Idea) -> dict:
     }
 
 
-def _idea_context(idea: Idea) -> dict:
+def idea_context(idea: Idea) -> dict:
     return {
         "idea_id": idea.id,
         "idea_title": idea.title,
@@ -127,7 +127,7 @@ def _stage_changed(session: Session, event: DomainEvent, idea: Idea) -> None:
         return  # the release note's one email tells of this move, and asks the question
     kind = "idea_declined" if target == Stage.declined else "stage_changed"
     context = {
-        **_idea_context(idea),
+        **idea_context(idea),
         "from_stage": event.payload.get("from_stage"),
         "to_stage": target,
         "message": event.payload.get("public_message", ""),
@@ -157,7 +157,7 @@ def _tell_roadmap_subscribers(session: Session, event: DomainEvent, idea: Idea) 
     if session.scalar(visible) is None:
         return
     context = {
-        **_idea_context(idea),
+        **idea_context(idea),
         "to_stage": target,
         "message": event.payload.get("public_message", ""),
         "roadmap_url": absolute_url("public.roadmap"),
@@ -168,7 +168,7 @@ def _tell_roadmap_subscribers(session: Session, event: DomainEvent, idea: Idea) 
 
 def _merged(session: Session, event: DomainEvent, target: Idea) -> None:
     context = {
-        **_idea_context(target),
+        **idea_context(target),
         "source_id": event.payload.get("source_id"),
         "source_title": event.payload.get("source_title", ""),
         "message": event.payload.get("public_message", ""),
@@ -187,7 +187,7 @@ def _comment_posted(session: Session, event: DomainEvent, idea: Idea) -> None:
     if len(body) > EXCERPT_LENGTH:
         body = body[:EXCERPT_LENGTH] + "…"
     context = {
-        **_idea_context(idea),
+        **idea_context(idea),
         "author": author.display_name if author else "",
         "comment_id": comment.id,
         "comment": body,

@@ -9,8 +9,6 @@ Roadmap subscribers get it too when it ships an idea any visitor may see. The pe
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +17,8 @@ from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
 from portal.events.models import DomainEvent
 from portal.ideas.models import Idea, Visibility
 from portal.lifecycle.stages import Stage
-from portal.notify.events import _idea_context, _message
+from portal.markdown import plain_text
+from portal.notify.events import idea_context, outbox_row
 from portal.notify.links import unsubscribe_url
 from portal.notify.models import Cadence, OutboxMessage, Topic
 from portal.notify.outbox import absolute_url
@@ -56,12 +55,12 @@ def tell_of_release(session: Session, event: DomainEvent) -> None:
                                           where=access.people_who_may_read(note)):  # fmt: skip
             if person.cadence == Cadence.off or person.email in already:
                 continue
-            about = _idea_context(idea)
+            about = idea_context(idea)
             if person.user_id in asked:
                 about.update(answer_links(person.user_id, idea.id))
             people.setdefault(person.user_id, (person, []))[1].append(about)
     messages = [
-        _message(event, person, KIND, {**context, **_follower_links(person), "ideas": ideas})
+        outbox_row(event, person, KIND, {**context, **_follower_links(person), "ideas": ideas})
         for person, ideas in people.values()
     ]
     if messages:
@@ -97,7 +96,7 @@ def note_context(note: ReleaseNote) -> dict:
         "note_title": note.title,
         "category": note.category.value,
         "why_it_matters": note.why_it_matters,
-        "excerpt": plain_excerpt(note.body),
+        "excerpt": plain_text(note.body, EXCERPT_LENGTH),
         "note_url": absolute_url("public.release_note_show", note_id=note.id, slug=note.slug),
     }
 
@@ -110,15 +109,3 @@ def _follower_links(person: Recipient) -> dict:
         "topic": Topic.stage_changes.value,
         "preferences_url": absolute_url("account.notifications"),
     }
-
-
-_MARKUP = re.compile(r"[#*_`>]+|!?\[([^\]]*)\]\([^)]*\)")
-
-
-def plain_excerpt(markdown_text: str) -> str:
-    """The start of the note as plain text for the email (links keep their words)."""
-    text = _MARKUP.sub(lambda m: m.group(1) or "", markdown_text)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    if len(text) > EXCERPT_LENGTH:
-        text = text[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
-    return text

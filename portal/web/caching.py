@@ -20,12 +20,14 @@ def register_caching(app: Flask) -> None:
     hashes: dict[str, tuple[float, str]] = {}
 
     def content_hash(filename: str) -> str | None:
+        known = hashes.get(filename)
+        if known is not None and not app.debug:
+            return known[1]  # deployed files do not change under a running process
         path = Path(app.static_folder, filename)
         try:
             modified = path.stat().st_mtime
         except (OSError, ValueError):
             return None
-        known = hashes.get(filename)
         if known is None or known[0] != modified:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
             hashes[filename] = known = (modified, digest)

@@ -7,13 +7,11 @@ signs in, and a sitemap fetched by staff must not list an internal idea.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-import nh3
 from flask import Response, current_app, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,11 +23,10 @@ from portal.changelog.queries import is_published
 from portal.db import db
 from portal.ideas.models import Board, Idea
 from portal.lifecycle.stages import Stage
-from portal.markdown import render_markdown
+from portal.markdown import html_text, plain_text, shorten
 from portal.web.public.views import bp
 
 SITE_NAME = "Feedloop"
-DESCRIPTION_LENGTH = 160
 # The sitemap protocol's limit for one file; beyond it the oldest ideas are left out.
 SITEMAP_LIMIT = 50_000
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -52,29 +49,6 @@ def absolute_url(endpoint: str, **values) -> str:
     """The public address of a page, from BASE_URL (a crawler's view, not the request's host)."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return f"{current_app.config['BASE_URL']}{path}"
-
-
-def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
-    """One line of at most `limit` characters, cut at a word with an ellipsis when longer."""
-    line = " ".join(text.split())
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" .,;:-") + "…"
-
-
-def plain_text(markdown_text: str, limit: int = DESCRIPTION_LENGTH) -> str:
-    """Markdown as the words a reader sees, without syntax or HTML, shortened to `limit`."""
-    # Rendering first lets Markdown decide what is syntax; the sanitiser then drops every tag
-    # (and the content of scripts and styles) and the entities are turned back into text.
-    return html_text(render_markdown(markdown_text), limit)
-
-
-def html_text(rendered: str, limit: int = DESCRIPTION_LENGTH) -> str:
-    """Sanitised HTML as the words a reader sees, shortened to `limit`."""
-    return shorten(html.unescape(nh3.clean(str(rendered), tags=set())), limit)
 
 
 def board_meta(board: Board) -> PageMeta:
