@@ -15,6 +15,7 @@ from portal.accounts.passwords import hash_password
 from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
 from portal.db import utcnow
 from portal.feedback.models import Feedback
+from portal.ideas import trending
 from portal.ideas.models import (
     Board,
     Channel,
@@ -229,12 +230,13 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
             previous = step
 
         voters = {author.id: author, **{c.id: c for c in rng.sample(customers, rng.randint(0, 25))}}
-        for voter in voters.values():
-            session.add(Vote(idea_id=idea.id, user_id=voter.id,
-                             created_at=created + (now - created) * rng.random()))  # fmt: skip
+        cast_at = [created + (now - created) * rng.random() for _ in voters]
+        for voter, moment in zip(voters.values(), cast_at, strict=True):
+            session.add(Vote(idea_id=idea.id, user_id=voter.id, created_at=moment))
             reason = FollowReason.authored if voter is author else FollowReason.voted
             session.add(Follower(idea_id=idea.id, user_id=voter.id, reason=reason))
         idea.vote_count = len(voters)
+        idea.trend = trending.total(cast_at)
 
         comment_count = rng.choice([0, 0, 1, 2, 3])
         for body in rng.sample(COMMENTS, comment_count):  # never the same words twice

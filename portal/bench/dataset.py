@@ -15,12 +15,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, User
 from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
 from portal.db import utcnow
+from portal.ideas import trending
 from portal.ideas.models import (
     Board,
     Comment,
@@ -105,6 +106,16 @@ def _bulk(connection: Connection, model, rows: Iterable[dict], label: str, total
         progress.add(len(batch))
 
 
+def _set_trends(connection: Connection, cast_at: dict[int, list]) -> None:
+    """Each idea's trend from its votes' times, as cast_vote would have kept it."""
+    statement = update(Idea).where(Idea.id == bindparam("idea")).values(trend=bindparam("trend"))
+    progress = Progress("trends", len(cast_at))
+    rows = ({"idea": i, "trend": trending.total(moments)} for i, moments in cast_at.items())
+    for batch in _chunks(rows):
+        connection.execute(statement, batch)
+        progress.add(len(batch))
+
+
 def _next_id(connection: Connection, model) -> int:
     return (connection.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -182,8 +193,10 @@ def grow(connection: Connection, scale: Scale, *, seed: int = 7) -> dict:
     _bulk(connection, IdeaTag, (
         {"idea_id": i, "tag_id": rng.choice(tag_ids)} for i in ideas if rng.random() < 0.3
     ), "tags", int(scale.ideas * 0.3))  # fmt: skip
-    _bulk(connection, Vote, _votes(rng, ideas, votes_of, created, users, now), "votes",
+    cast_at: dict[int, list] = {}
+    _bulk(connection, Vote, _votes(rng, ideas, votes_of, created, users, now, cast_at), "votes",
           sum(votes_of))  # fmt: skip
+    _set_trends(connection, cast_at)
     _bulk(connection, Follower, ({
         "idea_id": i, "user_id": users[index % len(users)], "reason": "authored",
         "created_at": created[index],
@@ -218,12 +231,14 @@ def _stage_changes(ideas, stages, created, now) -> Iterator[dict]:
                    "public_message": "", "internal_note": ""}  # fmt: skip
 
 
-def _votes(rng, ideas, votes_of, created, users, now) -> Iterator[dict]:
+def _votes(rng, ideas, votes_of, created, users, now, cast_at) -> Iterator[dict]:
+    """The votes; `cast_at` collects their times per idea, for the ideas' trend."""
     for index, idea_id in enumerate(ideas):
         voters = rng.sample(users, votes_of[index]) if votes_of[index] else []
         span = (now - created[index]).total_seconds()
         for user_id in voters:
             moment = created[index] + timedelta(seconds=span * rng.random() ** 2)
+            cast_at.setdefault(idea_id, []).append(moment)
             yield {"idea_id": idea_id, "user_id": user_id, "channel": "portal",
                    "created_at": moment}  # fmt: skip
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User, enum_column
 from portal.db import Base, UTCDateTime, utcnow
+from portal.ideas.trending import NO_VOTES
 from portal.lifecycle.stages import Horizon, Stage
 
 
@@ -104,6 +105,7 @@ class Idea(Base):
     __table_args__ = (
         Index("ix_idea_board_created", "board_id", "created_at"),
         Index("ix_idea_board_votes", "board_id", "vote_count"),
+        Index("ix_idea_board_trend", "board_id", "trend"),
         # The review queue's stage lists and the automatic close: by stage, then time in it.
         Index("ix_idea_stage_changed", "stage", "stage_changed_at", "id"),
         # "Released — did it solve the need?": released ideas, most answers first.
@@ -129,6 +131,8 @@ class Idea(Base):
     )
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Votes fading with age, as log2 of their sum (portal.ideas.trending; the Trending sort).
+    trend: Mapped[float] = mapped_column(Float, default=NO_VOTES, server_default=str(NO_VOTES))
     # Answers to "did this solve your need?" (portal.verification.service keeps them current).
     verification_count: Mapped[int] = mapped_column(Integer, default=0)
     verification_yes_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from markupsafe import Markup
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from portal.access import Viewer, boards_visible_to, can_moderate, ideas_visible_to
 from portal.accounts.models import User
-from portal.db import utcnow
 from portal.ideas.models import Board, Comment, Follower, Idea, IdeaTag, Kind, Tag, Vote
 from portal.ideas.service import can_edit_comment
 from portal.lifecycle import stages
@@ -22,7 +21,6 @@ from portal.lifecycle.models import StageChange
 from portal.markdown import render_markdown
 from portal.roles import STAFF_ROLES
 
-TRENDING_WINDOW = timedelta(days=14)
 SIMILAR_LIMIT = 5
 
 
@@ -216,15 +214,7 @@ def list_ideas(
     if filters.sort == Sort.new:
         query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
     elif filters.sort == Sort.trending:
-        recent = (
-            select(Vote.idea_id, func.count(Vote.id).label("recent_votes"))
-            .where(Vote.created_at >= utcnow() - TRENDING_WINDOW)
-            .group_by(Vote.idea_id)
-            .subquery()
-        )
-        query = query.outerjoin(recent, recent.c.idea_id == Idea.id).order_by(
-            func.coalesce(recent.c.recent_votes, 0).desc(), Idea.vote_count.desc(), Idea.id.desc()
-        )
+        query = query.order_by(Idea.trend.desc(), Idea.id.desc())
     else:
         query = query.order_by(Idea.vote_count.desc(), Idea.id.desc())
     # Pages stop where counting stops: OFFSET walks every row it skips. Past that, search and

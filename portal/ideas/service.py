@@ -23,6 +23,7 @@ from portal.errors import (
     VotingClosed,
 )
 from portal.events.service import EventKind, record_event
+from portal.ideas import trending
 from portal.ideas.models import (
     Board,
     Channel,
@@ -118,21 +119,14 @@ def cast_vote(
         _require_verified(voter)
     if not stages.accepts_votes(idea.stage):
         raise VotingClosed()
+    vote = Vote(idea_id=idea.id, user_id=voter.id, channel=channel, original_words=original_words)
     try:
         # A savepoint, so a concurrent identical vote only undoes this insert, not the request.
         with session.begin_nested():
-            session.add(
-                Vote(
-                    idea_id=idea.id,
-                    user_id=voter.id,
-                    channel=channel,
-                    original_words=original_words,
-                )
-            )
+            session.add(vote)
     except IntegrityError:
         return False
-    # SQL-side increment: two voters at once must not overwrite each other's count.
-    _add_to_count(session, idea, Idea.vote_count, 1)
+    _count_votes(session, idea, 1, trending.with_vote(Idea.trend, trending.weight(vote.created_at)))
     follow_idea(session, idea=idea, person=voter, reason=FollowReason.voted)
     record_event(session, EventKind.vote_cast, idea_id=idea.id, actor_id=voter.id,
                  channel=channel.value)  # fmt: skip
@@ -150,6 +144,17 @@ def _add_to_count(session: Session, idea: Idea, column, delta: int) -> None:
     )
 
 
+def _count_votes(session: Session, idea: Idea, delta: int, trend) -> None:
+    """The vote count and the trend in one SQL-side UPDATE: two voters at once must not
+    overwrite each other's."""
+    session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(vote_count=Idea.vote_count + delta, trend=trend)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     """Remove the person's vote, if any. Returns whether a vote was removed."""
     if not stages.accepts_votes(idea.stage):
@@ -157,11 +162,13 @@ def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     # The count follows what the DELETE removed: of two identical requests at once, only one
     # deletes the row (PostgreSQL makes the second wait for the first, then match nothing).
     removed = session.execute(
-        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == voter.id)
-    ).rowcount
-    if not removed:
+        delete(Vote)
+        .where(Vote.idea_id == idea.id, Vote.user_id == voter.id)
+        .returning(Vote.created_at)
+    ).scalar()
+    if removed is None:
         return False
-    _add_to_count(session, idea, Idea.vote_count, -removed)
+    _count_votes(session, idea, -1, trending.without_vote(Idea.trend, trending.weight(removed)))
     priority.refresh_score(session, idea)
     return True
 

@@ -14,6 +14,7 @@ from portal.audit.service import record
 from portal.db import utcnow
 from portal.events.service import EventKind, record_event
 from portal.feedback.models import Feedback
+from portal.ideas import trending
 from portal.ideas.models import Comment, Follower, Idea, IdeaTag, Kind, Vote
 from portal.lifecycle.models import StageChange
 from portal.lifecycle.stages import Horizon, MoveRefused, Stage, check_move
@@ -169,7 +170,9 @@ def _move_unique_rows(session: Session, model, person_column, source_id: int, ta
 
 def _recount(session: Session, idea: Idea) -> None:
     """Counts from the rows themselves, so a merge can never leave them wrong."""
-    idea.vote_count = session.scalar(select(func.count(Vote.id)).where(Vote.idea_id == idea.id))
+    cast_at = list(session.scalars(select(Vote.created_at).where(Vote.idea_id == idea.id)))
+    idea.vote_count = len(cast_at)
+    idea.trend = trending.total(cast_at)
     idea.comment_count = session.scalar(
         select(func.count(Comment.id)).where(
             Comment.idea_id == idea.id,

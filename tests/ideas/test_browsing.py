@@ -1,9 +1,12 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import update
+import time_machine
+from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.db import utcnow
+from portal.ideas import service as ideas
 from portal.ideas.models import Idea, IdeaTag, Tag, Vote
 from portal.lifecycle.stages import Stage
 
@@ -14,23 +17,32 @@ def titles(response) -> list[str]:
 
 def test_board_sorts_by_top_new_and_trending(make, client, session):
     board = make.board("Reports")
-    old_favourite = make.idea("Old favourite", board=board)
+    with time_machine.travel(utcnow() - timedelta(days=60), tick=False):
+        old_favourite = make.idea("Old favourite", board=board)
+        for _ in range(5):  # six votes with the author's, all two months ago
+            ideas.cast_vote(session, idea=old_favourite, voter=make.user())
+        once_rising = make.idea("Once rising", board=board)
+        for _ in range(3):
+            ideas.cast_vote(session, idea=once_rising, voter=make.user())
+        session.commit()
+    with time_machine.travel(utcnow() - timedelta(days=1), tick=False):
+        rising = make.idea("Rising idea", board=board)
+        for _ in range(3):  # four votes this week
+            ideas.cast_vote(session, idea=rising, voter=make.user())
+        session.commit()
     newest = make.idea("Newest idea", board=board)
-    rising = make.idea("Rising idea", board=board)
-    long_ago = utcnow() - timedelta(days=60)
-    session.execute(update(Idea).where(Idea.id == old_favourite.id).values(created_at=long_ago))
-    session.execute(update(Idea).where(Idea.id == rising.id).values(created_at=long_ago))
-    for _ in range(5):  # five votes, all months ago
-        session.add(Vote(idea_id=old_favourite.id, user_id=make.user().id, created_at=long_ago))
-    for _ in range(3):  # three votes this week
-        session.add(Vote(idea_id=rising.id, user_id=make.user().id))
-    session.execute(update(Idea).where(Idea.id == old_favourite.id).values(vote_count=6))
-    session.execute(update(Idea).where(Idea.id == rising.id).values(vote_count=4))
     session.commit()
 
-    assert titles(client.get(f"/boards/{board.slug}"))[0] == "Old favourite"
+    assert titles(client.get(f"/boards/{board.slug}"))[:2] == ["Old favourite", "Rising idea"]
     assert titles(client.get(f"/boards/{board.slug}?sort=new"))[0] == "Newest idea"
-    assert titles(client.get(f"/boards/{board.slug}?sort=trending"))[0] == "Rising idea"
+    # This week's votes outweigh more votes from two months ago; a withdrawn vote weighs nothing.
+    trending = titles(client.get(f"/boards/{board.slug}?sort=trending"))
+    assert trending == ["Rising idea", "Newest idea", "Old favourite", "Once rising"]
+    for voter in list(session.scalars(select(Vote.user_id).filter_by(idea_id=rising.id)))[:3]:
+        ideas.withdraw_vote(session, idea=rising, voter=session.get(User, voter))
+    session.commit()
+    trending = titles(client.get(f"/boards/{board.slug}?sort=trending"))
+    assert trending == ["Newest idea", "Rising idea", "Old favourite", "Once rising"]
     assert newest.title in titles(client.get(f"/boards/{board.slug}"))
 
 

@@ -1,7 +1,12 @@
 import threading
+from datetime import timedelta
 
+import time_machine
 from sqlalchemy import func, select
 
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.ideas import trending
 from portal.ideas.models import Follower, Idea, Vote
 from portal.lifecycle.stages import Stage
 
@@ -129,3 +134,32 @@ def test_refused_htmx_vote_says_why_in_the_button_and_leaves_no_stray_message(
     assert response.status_code == 422  # htmx swaps 422 (see base.html's htmx-config)
     assert 'role="alert">This idea no longer takes votes.' in response.text
     assert "no longer takes votes" not in client.get("/").text
+
+
+def test_trend_kept_by_votes_agrees_with_a_recount_from_the_vote_rows(
+    make, client, sign_in, session
+):
+    idea = make.idea()
+    voters = [make.user() for _ in range(4)]
+    for day, voter in enumerate(voters):
+        with time_machine.travel(utcnow() - timedelta(days=30 - 7 * day), tick=False):
+            sign_in(voter)
+            assert client.post(f"/ideas/{idea.id}/vote", data={"action": "on"}).status_code == 302
+    sign_in(voters[1])
+    client.post(f"/ideas/{idea.id}/vote", data={"action": "off"})
+
+    session.commit()  # see what the requests committed
+    session.expire_all()
+    kept = session.get(Idea, idea.id).trend
+    cast_at = session.scalars(select(Vote.created_at).filter_by(idea_id=idea.id)).all()
+    assert len(cast_at) == 4
+    assert abs(kept - trending.total(cast_at)) < 1e-9
+    # The votes of 30, 16 and 9 days ago weigh less than two of today's would.
+    assert trending.weight(utcnow()) < kept < trending.weight(utcnow()) + 1
+
+    for voter in [*voters, idea.author_id]:
+        sign_in(voter if isinstance(voter, User) else session.get(User, voter))
+        client.post(f"/ideas/{idea.id}/vote", data={"action": "off"})
+    session.commit()
+    session.expire_all()
+    assert session.get(Idea, idea.id).trend == trending.NO_VOTES
