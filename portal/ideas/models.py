@@ -108,6 +108,8 @@ class Idea(Base):
         Index("ix_idea_board_trend", "board_id", "trend"),
         # The review queue's stage lists and the automatic close: by stage, then time in it.
         Index("ix_idea_stage_changed", "stage", "stage_changed_at", "id"),
+        # The roadmap's columns: each (stage, horizon) pair in the order staff set.
+        Index("ix_idea_roadmap", "stage", "horizon", "roadmap_position", "id"),
         # "Released — did it solve the need?": released ideas, most answers first.
         Index("ix_idea_stage_verification", "stage", "verification_count", "id"),
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.access import Viewer, ideas_visible_to
@@ -48,7 +49,11 @@ def _cards(session: Session, query) -> list[Card]:
     return [Card(*row) for row in rows]
 
 
-def _base(viewer: Viewer, board_id: int | None):
+CARD_COLUMNS = ("id", "title", "slug", "stage", "vote_count", "board_name", "board_slug",
+                "target_date", "moved_at")  # fmt: skip
+
+
+def _base(viewer: Viewer, board_id: int | None, *order_keys):
     query = (
         select(
             Idea.id,
@@ -56,10 +61,11 @@ def _base(viewer: Viewer, board_id: int | None):
             Idea.slug,
             Idea.stage,
             Idea.vote_count,
-            Board.name,
-            Board.slug,
+            Board.name.label("board_name"),
+            Board.slug.label("board_slug"),
             Idea.target_date,
-            Idea.stage_changed_at,
+            Idea.stage_changed_at.label("moved_at"),
+            *order_keys,
         )  # fmt: skip
         .join(Board, Board.id == Idea.board_id)
         .where(ideas_visible_to(viewer))
@@ -75,16 +81,35 @@ def in_horizon(horizon: Horizon):
     return Idea.stage.in_(ON_ROADMAP) & matches
 
 
+@functools.lru_cache(maxsize=512)
+def _horizon_column(viewer: Viewer, board_id: int | None, horizon: Horizon):
+    """`in_horizon(horizon)` in staff's order, as the first cards of each (stage, horizon) pair
+    merged: each pair is one range of ix_idea_roadmap already in order, so the column reads
+    a few cards per pair however many ideas were ever planned. Kept once built: building this
+    statement costs more than running it."""
+    pairs = [(stage, horizon) for stage in ON_ROADMAP]
+    if horizon == Horizon.now:
+        pairs += [(stage, None) for stage in ON_ROADMAP]
+    firsts = [
+        _base(viewer, board_id, Idea.roadmap_position)
+        .where(Idea.stage == stage, Idea.horizon == value if value else Idea.horizon.is_(None))
+        .order_by(Idea.roadmap_position, Idea.id)
+        .limit(COLUMN_LIMIT)
+        .subquery()
+        for stage, value in pairs
+    ]
+    merged = union_all(*(select(first) for first in firsts)).subquery()
+    return select(*(merged.c[name] for name in CARD_COLUMNS)).order_by(
+        merged.c.roadmap_position, merged.c.id
+    )
+
+
 def list_roadmap(session: Session, viewer: Viewer, *, board_id: int | None = None) -> list[Column]:
     """Now, Next, Later (in the order staff set), then what was released lately: only the
     ideas `viewer` may see."""
     columns = []
     for horizon in Horizon:
-        query = (
-            _base(viewer, board_id)
-            .where(in_horizon(horizon))
-            .order_by(Idea.roadmap_position, Idea.id)
-        )
+        query = _horizon_column(viewer, board_id, horizon)
         columns.append(Column(horizon.value, str(HORIZON_LABEL[horizon]), _cards(session, query)))
     since = utcnow() - timedelta(days=RELEASED_DAYS)
     released = (

@@ -1,6 +1,11 @@
 """HTTP: the one layer that touches request, g, current_user and flash."""
 
+import functools
+from datetime import date, datetime
+
+from babel.dates import format_date
 from flask import Flask, g, request
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from portal import access
@@ -27,6 +32,29 @@ def select_locale() -> str:
     if session.get("language") in languages:
         return session["language"]
     return request.accept_languages.best_match(languages) or "en"
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_day(day: date, locale: str) -> str:
+    return format_date(day, format="medium", locale=locale)
+
+
+class RequestCachedDomain(Domain):
+    """Flask-Babel's message domain, finding a request's translations once: its own lookup
+    rebuilds the locale's name and searches its cache on every call, which a list page makes
+    hundreds of times (each label, each status, each lazy string). Kept with the locale object it
+    belongs to, so flask_babel.refresh() (a new locale) is still obeyed."""
+
+    def get_translations(self):
+        if not g:
+            return super().get_translations()
+        locale = get_locale()
+        found = g.get("feedloop_translations")
+        if found is not None and found[0] is locale:
+            return found[1]
+        translations = super().get_translations()
+        g.feedloop_translations = (locale, translations)
+        return translations
 
 
 def public_status_label(stage: str) -> str:
@@ -69,6 +97,10 @@ def register_blueprints(app: Flask) -> None:
         return db.session.merge(user, load=False) if user is not None else None
 
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel builds its default domain on first use (a cached property); ours comes first.
+    babel.__dict__["domain_instance"] = RequestCachedDomain(
+        domain=app.extensions["babel"].default_domain
+    )
     app.jinja_env.globals["public_status"] = public_status_label
     app.jinja_env.globals["category_label"] = release_category_label
 
@@ -92,6 +124,15 @@ def register_blueprints(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             **access.abilities(viewer),
         }
+
+    @app.template_filter("dateformat")
+    def dateformat(moment):
+        """Flask-Babel's dateformat, remembered per day and language: a list page shows the
+        same few days many times, and each formatting costs more than the rest of its row."""
+        from flask_babel import to_user_timezone
+
+        day = to_user_timezone(moment).date() if isinstance(moment, datetime) else moment
+        return _formatted_day(day, str(get_locale()))
 
     @app.template_filter("atom_time")
     def atom_time(moment):

@@ -5,14 +5,18 @@ reaches the database unchecked or produces a server error.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-from flask import abort, request
+from babel import support
+from flask import abort, current_app, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import NumberRange
 
 # Ids are 32-bit integers on every backend we run on.
@@ -101,6 +105,17 @@ class Form(FlaskForm):
                 )
                 options["filters"] = filters
             return super().bind_field(form, unbound_field, options)
+
+        def get_translations(self, form):
+            # Flask-WTF reads WTForms' catalogue from disk for every request; it never changes.
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _wtforms_translations(str(get_locale()))
+
+
+@functools.cache
+def _wtforms_translations(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def refuse_unstorable_input() -> None:
