@@ -9,8 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy.orm import Session, aliased
 
 from portal.access import Viewer, boards_visible_to, can_moderate, ideas_visible_to
 from portal.accounts.models import User
@@ -22,6 +22,7 @@ from portal.markdown import render_markdown
 from portal.roles import STAFF_ROLES
 
 SIMILAR_LIMIT = 5
+COMMENTS_PER_PAGE = 50
 
 
 class Sort(StrEnum):
@@ -334,13 +335,18 @@ class IdeaPage:
     body_html: Markup
     board: Board
     comments: list[CommentRow]
+    earlier_comments: int | None  # the first comment shown, when there are earlier ones
+    latest_comments: bool  # the page shows the latest comments
     timeline: list[TimelineEntry]
     viewer_follows: bool
     viewer_can_comment: bool
 
 
-def idea_page(session: Session, viewer: Viewer, idea: Idea) -> IdeaPage:
-    """Everything the idea page shows, for an idea already checked visible to `viewer`."""
+def idea_page(
+    session: Session, viewer: Viewer, idea: Idea, *, comments_before: int | None = None
+) -> IdeaPage:
+    """Everything the idea page shows, for an idea already checked visible to `viewer`: the
+    latest COMMENTS_PER_PAGE comments, or those before comment `comments_before`."""
     author_name, board = session.execute(
         select(User.display_name, Board)
         .join(Board, Board.id == idea.board_id)
@@ -348,42 +354,62 @@ def idea_page(session: Session, viewer: Viewer, idea: Idea) -> IdeaPage:
     ).one()
     row = _idea_row(idea, author_name, board.slug, board.name)
     _attach_viewer_votes_and_tags(session, viewer, [row])
+    comments, earlier = _comments(session, viewer, idea.id, comments_before)
     return IdeaPage(
         idea=row,
         body_html=render_markdown(idea.body),
         board=board,
-        comments=_comments(session, viewer, idea.id),
+        comments=comments,
+        earlier_comments=earlier,
+        latest_comments=comments_before is None,
         timeline=_timeline(session, idea.id),
         viewer_follows=_follows(session, viewer, idea.id),
         viewer_can_comment=viewer.is_signed_in and stages.accepts_comments(idea.stage),
     )
 
 
-def _comments(session: Session, viewer: Viewer, idea_id: int) -> list[CommentRow]:
+def _comments(
+    session: Session, viewer: Viewer, idea_id: int, before: int | None
+) -> tuple[list[CommentRow], int | None]:
+    """A page of comments, oldest first, and the id to ask for the ones before it (if any)."""
     conditions = [Comment.idea_id == idea_id, Comment.is_internal.is_(False)]
     if not can_moderate(viewer):  # hidden comments: shown, marked, to moderators only
         conditions.append(Comment.hidden_at.is_(None))
+    if before is not None:  # keyset: the comments older than that one, by (time, id)
+        anchor = aliased(Comment)
+        anchor_time = select(anchor.created_at).where(
+            anchor.id == before, anchor.idea_id == idea_id
+        )
+        conditions.append(
+            tuple_(Comment.created_at, Comment.id) < tuple_(anchor_time.scalar_subquery(), before)
+        )
+    # Columns, not Comment objects: a busy idea has hundreds, and the page only reads them.
     rows = session.execute(
-        select(Comment, User.display_name, User.role)
+        select(Comment.id, Comment.author_id, Comment.body, Comment.created_at,
+               Comment.edited_at, Comment.hidden_at, User.display_name, User.role)
         .join(User, User.id == Comment.author_id)
         .where(*conditions)
-        .order_by(Comment.created_at, Comment.id)
-    )
-    return [
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(COMMENTS_PER_PAGE + 1)
+    ).all()  # fmt: skip
+    shown = rows[:COMMENTS_PER_PAGE][::-1]
+    moderator = can_moderate(viewer)
+    comments = [
         CommentRow(
             id=comment.id,
-            author_name=name,
-            author_is_staff=role in STAFF_ROLES,
+            author_name=comment.display_name,
+            author_is_staff=comment.role in STAFF_ROLES,
             body_html=render_markdown(comment.body),
             body=comment.body,
             created_at=comment.created_at,
             edited=comment.edited_at is not None,
             hidden=comment.hidden_at is not None,
             viewer_can_edit=can_edit_comment(comment, viewer.user_id),
-            viewer_can_hide=can_moderate(viewer),
+            viewer_can_hide=moderator,
         )
-        for comment, name, role in rows
+        for comment in shown
     ]
+    return comments, shown[0].id if len(rows) > COMMENTS_PER_PAGE else None
 
 
 def _timeline(session: Session, idea_id: int) -> list[TimelineEntry]:

@@ -190,14 +190,12 @@ def add_comment(session: Session, *, idea: Idea, author: User, body: str) -> Com
 
 
 def can_edit_comment(comment: Comment, person_id: int | None) -> bool:
-    """Authors may edit their own comment for a short window after posting."""
+    """Authors may edit their own comment for a short window after posting. (`comment` may
+    be a row of its columns: author_id, hidden_at, created_at.)"""
+    if person_id is None or comment.author_id != person_id or comment.hidden_at is not None:
+        return False
     window = timedelta(seconds=current_app.config["COMMENT_EDIT_WINDOW_SECONDS"])
-    return (
-        person_id is not None
-        and comment.author_id == person_id
-        and comment.hidden_at is None
-        and utcnow() - comment.created_at <= window
-    )
+    return utcnow() - comment.created_at <= window
 
 
 def edit_comment(session: Session, *, comment: Comment, editor: User, body: str) -> Comment:

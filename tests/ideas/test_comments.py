@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -96,3 +97,40 @@ def test_follow_and_unfollow_buttons(make, client, sign_in):
     assert "Unfollow" in html
     client.post(f"/ideas/{idea.id}/follow", data={"action": "off"})
     assert "Unfollow" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_long_conversation_shows_its_latest_comments_and_pages_back(make, client, session):
+    idea = make.idea()
+    author = make.user()
+    start = utcnow() - timedelta(days=30)
+    for number in range(1, 121):  # written out of id order: pages follow the time
+        moment = start + timedelta(hours=121 - number if number % 7 == 0 else number)
+        session.add(Comment(idea_id=idea.id, author_id=author.id, body=f"Remark {number:03d}.",
+                            created_at=moment))  # fmt: skip
+    session.commit()
+    in_order = [
+        body[7:10]
+        for body in session.scalars(
+            select(Comment.body).where(Comment.idea_id == idea.id).order_by(Comment.created_at)
+        )
+    ]
+
+    def remarks(page: str) -> list[str]:
+        return re.findall(r"Remark (\d{3})\.", page)
+
+    def earlier_link(page: str) -> str | None:
+        found = re.search(r'href="([^"]*before=\d+[^"]*)"', page)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    latest = client.get(f"/ideas/{idea.id}-{idea.slug}").text
+    assert remarks(latest) == in_order[-50:]  # the newest fifty, oldest first
+    assert "Show the latest comments" not in latest
+    middle = client.get(earlier_link(latest)).text
+    assert remarks(middle) == in_order[-100:-50]
+    assert "Show the latest comments" in middle
+    first = client.get(earlier_link(middle)).text
+    assert remarks(first) == in_order[:20] and earlier_link(first) is None
+
+    for nonsense in ("999999999", "99999999999999999999", "-3", "x"):
+        response = client.get(f"/ideas/{idea.id}-{idea.slug}?before={nonsense}")
+        assert response.status_code == 200

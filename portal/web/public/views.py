@@ -21,7 +21,7 @@ from portal.ideas import queries, service
 from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
 from portal.web import limits
-from portal.web.inputs import page_arg
+from portal.web.inputs import int_arg, page_arg
 from portal.web.outcome import commit_or_refuse
 from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
 from portal.web.redirects import safe_next
@@ -125,7 +125,7 @@ def idea_show(idea_id: int, slug: str = ""):
         return redirect(url_for("public.idea_show", idea_id=target.id, slug=target.slug))
     if slug != idea.slug:
         return redirect(url_for("public.idea_show", idea_id=idea.id, slug=idea.slug), 301)
-    page = queries.idea_page(db.session, g.viewer, idea)
+    page = queries.idea_page(db.session, g.viewer, idea, comments_before=int_arg("before", None))
     return render(
         "public/ideas/show.html",
         page=page,
