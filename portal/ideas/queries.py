@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -130,20 +131,7 @@ def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
     )
     if not boards:
         return []
-    per_board = [
-        select(literal(board.id).label("board_id"), func.count().label("found")).select_from(
-            select(Idea.id)
-            .where(
-                Idea.board_id == board.id,
-                ideas_visible_to(viewer),
-                Idea.stage != stages.Stage.merged,
-            )
-            .limit(COUNT_CAP + 1)
-            .subquery()
-        )
-        for board in boards
-    ]
-    counts = per_board[0] if len(per_board) == 1 else union_all(*per_board)
+    counts = _board_counts(viewer, tuple(board.id for board in boards))
     found = dict(session.execute(counts).all())
     return [
         BoardRow(
@@ -155,6 +143,26 @@ def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
         )  # fmt: skip
         for b in boards
     ]
+
+
+@functools.lru_cache(maxsize=512)
+def _board_counts(viewer: Viewer, board_ids: tuple[int, ...]):
+    """One statement: each board's visible ideas, counted up to COUNT_CAP+1. Kept once built
+    (per viewer and boards): building it costs more than running it."""
+    per_board = [
+        select(literal(board_id).label("board_id"), func.count().label("found")).select_from(
+            select(Idea.id)
+            .where(
+                Idea.board_id == board_id,
+                ideas_visible_to(viewer),
+                Idea.stage != stages.Stage.merged,
+            )
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        for board_id in board_ids
+    ]
+    return per_board[0] if len(per_board) == 1 else union_all(*per_board)
 
 
 def list_tags(session: Session, viewer: Viewer, board: Board) -> list[Tag]:
