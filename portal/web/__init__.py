@@ -17,6 +17,7 @@ from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.web.caching import register_caching
 from portal.web.error_pages import register_error_pages
 from portal.web.inputs import refuse_unstorable_input
+from portal.web.row_urls import row_url
 from portal.web.security import register_security_headers
 
 
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         domain=app.extensions["babel"].default_domain
     )
     app.jinja_env.globals["public_status"] = public_status_label
+    app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["category_label"] = release_category_label
 
     app.before_request(refuse_unstorable_input)
