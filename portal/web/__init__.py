@@ -62,14 +62,16 @@ class RequestCachedDomain(Domain):
     belongs to, so flask_babel.refresh() (a new locale) is still obeyed."""
 
     def get_translations(self):
-        if not g:
+        try:
+            context = g._get_current_object()  # once: each use of the proxy costs a lookup
+        except RuntimeError:  # outside an app context
             return super().get_translations()
-        locale = get_locale()
-        found = g.get("feedloop_translations")
-        if found is not None and found[0] is locale:
+        locale = getattr(getattr(context, "_flask_babel", None), "babel_locale", None)
+        found = getattr(context, "feedloop_translations", None)
+        if locale is not None and found is not None and found[0] is locale:
             return found[1]
         translations = super().get_translations()
-        g.feedloop_translations = (locale, translations)
+        context.feedloop_translations = (context._flask_babel.babel_locale, translations)
         return translations
 
 
@@ -114,8 +116,16 @@ def register_blueprints(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel builds its default domain on first use (a cached property); ours comes first.
-    babel.__dict__["domain_instance"] = RequestCachedDomain(
+    domain = babel.__dict__["domain_instance"] = RequestCachedDomain(
         domain=app.extensions["babel"].default_domain
+    )
+    # Templates ask the domain directly, not through Flask-Babel's per-call lookup of it.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.globals["public_status"] = public_status_label
     app.jinja_env.globals["row_url"] = row_url
