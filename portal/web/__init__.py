@@ -34,6 +34,11 @@ def public_status_label(stage: str) -> str:
     return str(PUBLIC_STATUS[Stage(stage)])
 
 
+def public_status_labels() -> dict[str, str]:
+    """Every stage's customer-facing label, translated once: for lists that show one per row."""
+    return {stage: str(label) for stage, label in PUBLIC_STATUS.items()}
+
+
 def release_category_label(category: str) -> str:
     """The label of a release note category code, in the current language (emails use it)."""
     from portal.changelog.queries import CATEGORY_LABEL
@@ -70,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["public_status"] = public_status_label
+    app.jinja_env.globals["public_status_labels"] = public_status_labels
     app.jinja_env.globals["category_label"] = release_category_label
 
     app.before_request(refuse_unstorable_input)
