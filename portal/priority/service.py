@@ -176,6 +176,7 @@ def refresh_demand(session: Session, idea_ids) -> None:
         select(Membership.organisation_id)
         .join(Vote, Vote.user_id == Membership.user_id)
         .where(Vote.idea_id == Idea.id)
+        .correlate(Idea)  # the idea being updated, two levels up
     )
     of_asking = Organisation.id.in_(asking)
     session.execute(
