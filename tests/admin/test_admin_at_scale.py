@@ -79,7 +79,6 @@ def test_the_arr_sort_follows_an_organisation_whose_arr_changes(make, client, si
     session.commit()
     listing = client.get("/admin/ideas?sort=arr").text
     assert listing.index("Wanted by Small") < listing.index("Wanted by Large")
-    print(re.findall(r"<tr>.*?</tr>", listing, re.S))
     assert "900,000" in listing and "(1 key)" in listing
 
 
