@@ -8,6 +8,7 @@ from portal.demo import load_demo
 from portal.ideas import trending
 from portal.ideas.models import Comment, Idea, Visibility, Vote
 from portal.lifecycle.stages import Stage
+from portal.priority.service import refresh_demand
 
 
 def test_the_dataset_agrees_with_itself_and_the_pages_serve_it(app, session, client):
@@ -28,6 +29,16 @@ def test_the_dataset_agrees_with_itself_and_the_pages_serve_it(app, session, cli
     for idea in voted:  # the Trending sort's stored number, as votes through the portal keep it
         cast_at = session.scalars(select(Vote.created_at).where(Vote.idea_id == idea.id)).all()
         assert abs(idea.trend - trending.total(cast_at)) < 1e-9
+    # The organisations asking through the votes, as refresh_score stores them.
+    stored = {i.id: (i.demand_organisations, i.demand_arr, i.demand_key_accounts) for i in voted}
+    refresh_demand(session, select(Idea.id).where(Idea.id.in_(stored)))
+    session.flush()
+    session.expire_all()
+    recounted = {
+        row.id: (row.demand_organisations, row.demand_arr, row.demand_key_accounts)
+        for row in session.scalars(select(Idea).where(Idea.id.in_(stored)))
+    }
+    assert recounted == stored and any(arr for _n, arr, _k in stored.values())
     busy = session.get(Idea, made["busy_idea"])
     assert busy.comment_count == 200 and busy.visibility == Visibility.public
     page = client.get(f"/ideas/{busy.id}-{busy.slug}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -61,6 +61,8 @@ class OrganisationDomain(Base):
 
 class User(Base):
     __tablename__ = "user_account"
+    # Staff pick lists (owners, filters) read the few staff among many customers.
+    __table_args__ = (Index("ix_user_account_role_name", "role", "display_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)

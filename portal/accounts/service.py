@@ -180,6 +180,31 @@ def join_organisation_by_domain(session: Session, user: User) -> None:
     if already is None:
         session.add(Membership(user_id=user.id, organisation_id=organisation_id))
         session.flush()
+        _refresh_demand(session, _votes_of(user.id))
+
+
+def _refresh_demand(session: Session, idea_ids) -> None:
+    # Ideas sit above accounts: imported here, where a membership or an organisation changes
+    # under votes already cast, so the import arrows still run one way at load time.
+    from portal.priority.service import refresh_demand
+
+    refresh_demand(session, idea_ids)
+
+
+def _votes_of(user_id: int):
+    from portal.ideas.models import Vote
+
+    return select(Vote.idea_id).where(Vote.user_id == user_id)
+
+
+def _votes_of_members(organisation_id: int):
+    from portal.ideas.models import Vote
+
+    return (
+        select(Vote.idea_id)
+        .join(Membership, Membership.user_id == Vote.user_id)
+        .where(Membership.organisation_id == organisation_id)
+    )
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
@@ -333,6 +358,8 @@ def save_organisation(
         select(User).where(User.email_verified_at.is_not(None), _email_in_domains(domains))
     ):
         join_organisation_by_domain(session, user)
+    # Its ARR or tier may have changed under the votes of its members.
+    _refresh_demand(session, _votes_of_members(organisation.id))
     record(session, actor_id=actor.id, action="organisation.saved", target_type="organisation",
            target_id=organisation.id, name=name, tier=tier, arr=arr, domains=domains)  # fmt: skip
     return organisation

@@ -106,12 +106,28 @@ def _bulk(connection: Connection, model, rows: Iterable[dict], label: str, total
         progress.add(len(batch))
 
 
-def _set_trends(connection: Connection, cast_at: dict[int, list]) -> None:
-    """Each idea's trend from its votes' times, as cast_vote would have kept it."""
-    statement = update(Idea).where(Idea.id == bindparam("idea")).values(trend=bindparam("trend"))
+def _set_trends_and_demand(
+    connection: Connection, cast_at: dict[int, list], organisation_rows: list[dict]
+) -> None:
+    """Each idea's trend from its votes' times, and the organisations asking through its
+    voters, as casting the votes would have stored them (portal.ideas.trending, refresh_score).
+    Person u is a member of organisation_rows[u % len(organisation_rows)] (see grow)."""
+    statement = (
+        update(Idea).where(Idea.id == bindparam("idea")).values(
+            trend=bindparam("trend"), demand_organisations=bindparam("organisations"),
+            demand_arr=bindparam("arr"), demand_key_accounts=bindparam("key_accounts"))
+    )  # fmt: skip
     progress = Progress("trends", len(cast_at))
-    rows = ({"idea": i, "trend": trending.total(moments)} for i, moments in cast_at.items())
-    for batch in _chunks(rows):
+
+    def rows():
+        for idea, votes in cast_at.items():
+            asking = {u % len(organisation_rows) for _moment, u in votes}
+            chosen = [organisation_rows[index] for index in asking]
+            yield {"idea": idea, "trend": trending.total(m for m, _u in votes),
+                   "organisations": len(chosen), "arr": sum(o["arr"] for o in chosen),
+                   "key_accounts": sum(o["tier"] == "key" for o in chosen)}  # fmt: skip
+
+    for batch in _chunks(rows()):
         connection.execute(statement, batch)
         progress.add(len(batch))
 
@@ -130,10 +146,11 @@ def grow(connection: Connection, scale: Scale, *, seed: int = 7) -> dict:
 
     first_org = _next_id(connection, Organisation)
     organisations = range(first_org, first_org + scale.organisations)
-    _bulk(connection, Organisation, ({
+    organisation_rows = [{
         "id": o, "name": f"Bench Org {o}", "tier": rng.choice(["standard", "standard", "key"]),
         "arr": rng.randint(5, 500) * 1000, "industry": "", "region": "", "created_at": now,
-    } for o in organisations), "organisations", scale.organisations)  # fmt: skip
+    } for o in organisations]  # fmt: skip
+    _bulk(connection, Organisation, organisation_rows, "organisations", scale.organisations)
     connection.execute(insert(OrganisationDomain), [
         {"organisation_id": o, "domain": f"org{o}.bench.example"} for o in organisations
     ])  # fmt: skip
@@ -196,7 +213,7 @@ def grow(connection: Connection, scale: Scale, *, seed: int = 7) -> dict:
     cast_at: dict[int, list] = {}
     _bulk(connection, Vote, _votes(rng, ideas, votes_of, created, users, now, cast_at), "votes",
           sum(votes_of))  # fmt: skip
-    _set_trends(connection, cast_at)
+    _set_trends_and_demand(connection, cast_at, organisation_rows)
     _bulk(connection, Follower, ({
         "idea_id": i, "user_id": users[index % len(users)], "reason": "authored",
         "created_at": created[index],
@@ -232,13 +249,13 @@ def _stage_changes(ideas, stages, created, now) -> Iterator[dict]:
 
 
 def _votes(rng, ideas, votes_of, created, users, now, cast_at) -> Iterator[dict]:
-    """The votes; `cast_at` collects their times per idea, for the ideas' trend."""
+    """The votes; `cast_at` collects (time, voter) per idea, for the ideas' trend and demand."""
     for index, idea_id in enumerate(ideas):
         voters = rng.sample(users, votes_of[index]) if votes_of[index] else []
         span = (now - created[index]).total_seconds()
         for user_id in voters:
             moment = created[index] + timedelta(seconds=span * rng.random() ** 2)
-            cast_at.setdefault(idea_id, []).append(moment)
+            cast_at.setdefault(idea_id, []).append((moment, user_id))
             yield {"idea_id": idea_id, "user_id": user_id, "channel": "portal",
                    "created_at": moment}  # fmt: skip
 

@@ -15,9 +15,9 @@ from portal.errors import DomainError
 from portal.events.service import EventKind, record_event
 from portal.feedback.models import Feedback
 from portal.ideas import service as ideas
-from portal.ideas.models import Board, Channel, Idea, Kind
+from portal.ideas.models import Board, Channel, Idea, Kind, Vote
 from portal.lifecycle.stages import Stage
-from portal.priority.service import refresh_score
+from portal.priority.service import refresh_demand, refresh_score
 
 
 class FeedbackRefused(DomainError):
@@ -42,6 +42,7 @@ def find_or_create_person(
         if member is None:
             session.add(Membership(user_id=person.id, organisation_id=organisation.id))
             session.flush()
+            refresh_demand(session, select(Vote.idea_id).where(Vote.user_id == person.id))
     return person
 
 

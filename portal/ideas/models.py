@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -114,6 +115,16 @@ class Idea(Base):
         Index("ix_idea_roadmap", "stage", "horizon", "roadmap_position", "id"),
         # "Released — did it solve the need?": released ideas, most answers first.
         Index("ix_idea_stage_verification", "stage", "verification_count", "id"),
+        # The admin ideas list: one index per sort (id breaks ties), and per sort within a stage.
+        Index("ix_idea_score_id", "score", "id"),
+        Index("ix_idea_votes_id", "vote_count", "id"),
+        Index("ix_idea_created_id", "created_at", "id"),
+        Index("ix_idea_arr", "demand_arr", "score", "id"),
+        Index("ix_idea_stage_score", "stage", "score", "id"),
+        Index("ix_idea_stage_created", "stage", "created_at", "id"),
+        Index("ix_idea_owner", "owner_id"),
+        # The review queue's SLA breaches: open bugs of one severity and stage, oldest first.
+        Index("ix_idea_bug_sla", "kind", "severity", "stage", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,12 +169,28 @@ class Idea(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Priority, stored so lists can sort by it (portal.priority.service keeps it current).
-    score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
     grade: Mapped[Grade | None] = mapped_column(enum_column(Grade, "grade"), default=None)
     grade_override_reason: Mapped[str] = mapped_column(Text, default="")
+    # Who asks, through their votes: stored with the score so staff lists sort and show it
+    # without adding up every vote (portal.priority.service keeps them current).
+    demand_organisations: Mapped[int] = mapped_column(Integer, default=0)
+    demand_arr: Mapped[int] = mapped_column(BigInteger, default=0)
+    demand_key_accounts: Mapped[int] = mapped_column(Integer, default=0)
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise", foreign_keys=[author_id])
+
+
+# The admin list's grade sort: graded ideas first (A to D), each grade by score. An expression
+# index, so Alembic's comparison skips it; the migration creates it.
+Index(
+    "ix_idea_grade_order",
+    Idea.grade.is_(None),
+    Idea.grade,
+    Idea.score.desc(),
+    Idea.id.desc(),
+)
 
 
 class IdeaAudience(Base):

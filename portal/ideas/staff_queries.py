@@ -8,19 +8,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import case, false, func, select
+from sqlalchemy import and_, false, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import Organisation, User
 from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
-from portal.ideas.queries import Page
+from portal.ideas.queries import COUNT_CAP, Page, capped_count
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
 from portal.markdown import render_markdown
 from portal.priority.scoring import Demand, ScoreCard
-from portal.priority.service import organisation_demand_columns, score_card
+from portal.priority.service import score_card
 from portal.priority.sla import SlaState, sla_state
 from portal.settings.service import WorkspaceSettings
 from portal.verification import queries as verification
@@ -72,10 +72,7 @@ class StaffIdeaRow:
         return str(stages.PUBLIC_STATUS[self.stage])
 
 
-def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
-    """The admin ideas list with demand columns; three queries whatever the page holds."""
-    demand = organisation_demand_columns()
-    owner = aliased(User)
+def _staff_conditions(filters: StaffFilters) -> list:
     conditions = []
     if filters.stage:
         conditions.append(Idea.stage == filters.stage)
@@ -98,32 +95,46 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
             conditions.append(Idea.id == int(number) if len(number) < 10 else false())
         else:
             conditions.append(Idea.title.ilike(f"%{term}%"))
-    arr = func.coalesce(demand.c.arr, 0)
-    order = {
-        StaffSort.score: [Idea.score.desc()],
-        StaffSort.grade: [case((Idea.grade.is_(None), 1), else_=0), Idea.grade, Idea.score.desc()],
-        StaffSort.arr: [arr.desc(), Idea.score.desc()],
-        StaffSort.votes: [Idea.vote_count.desc()],
-        StaffSort.oldest: [Idea.created_at.asc()],
-        StaffSort.newest: [Idea.created_at.desc()],
-    }[filters.sort]
-    total = session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    return conditions
+
+
+# Each order has an index that ends in the same columns (ix_idea_score_id, ix_idea_grade_order,
+# ix_idea_arr, ix_idea_votes_id, ix_idea_created_id, and per stage ix_idea_stage_*), so a page
+# reads its rows in order instead of sorting every idea.
+STAFF_ORDERS = {
+    StaffSort.score: [Idea.score.desc(), Idea.id.desc()],
+    StaffSort.grade: [Idea.grade.is_(None), Idea.grade, Idea.score.desc(), Idea.id.desc()],
+    StaffSort.arr: [Idea.demand_arr.desc(), Idea.score.desc(), Idea.id.desc()],
+    StaffSort.votes: [Idea.vote_count.desc(), Idea.id.desc()],
+    StaffSort.oldest: [Idea.created_at.asc(), Idea.id.asc()],
+    StaffSort.newest: [Idea.created_at.desc(), Idea.id.desc()],
+}
+
+# Pages stop where counting stops (OFFSET walks every row it skips); past that, filters and
+# "#id" find an idea faster than paging would.
+LAST_PAGE = COUNT_CAP // PAGE_SIZE + 1
+
+
+def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
+    """The admin ideas list with demand columns; three queries whatever the page holds, each
+    served by an index, counting up to COUNT_CAP and paging up to LAST_PAGE."""
+    conditions = _staff_conditions(filters)
+    owner = aliased(User)
+    matching = select(Idea.id).where(*conditions)
+    total, capped = capped_count(session, matching)
+    if conditions and not capped:
+        # Few match: look them up by id and sort those, rather than walk the sort's index
+        # past every idea that does not match (a planner may pick that walk).
+        conditions = [Idea.id.in_(matching.limit(COUNT_CAP + 1))]
+    page = min(max(page, 1), LAST_PAGE)
     rows = session.execute(
-        select(
-            Idea,
-            Board.name,
-            owner.display_name,
-            func.coalesce(demand.c.organisations, 0),
-            arr,
-            func.coalesce(demand.c.key_accounts, 0),
-        )
+        select(Idea, Board.name, owner.display_name)
         .join(Board, Board.id == Idea.board_id)
         .outerjoin(owner, owner.id == Idea.owner_id)
-        .outerjoin(demand, demand.c.idea_id == Idea.id)
         .where(*conditions)
-        .order_by(*order, Idea.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((max(page, 1) - 1) * PAGE_SIZE)
+        .order_by(*STAFF_ORDERS[filters.sort])
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
     items = [
         StaffIdeaRow(
@@ -135,14 +146,14 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
             vote_count=idea.vote_count,
             score=idea.score,
             grade=idea.grade,
-            organisations=orgs,
-            arr=arr_sum,
-            key_accounts=keys,
+            organisations=idea.demand_organisations,
+            arr=idea.demand_arr,
+            key_accounts=idea.demand_key_accounts,
             owner_name=owner_name,
             created_at=idea.created_at,
             severity=idea.severity,
         )  # fmt: skip
-        for idea, board, owner_name, orgs, arr_sum, keys in rows
+        for idea, board, owner_name in rows[:PAGE_SIZE]
     ]
     tags: dict[int, list[str]] = {}
     if items:
@@ -154,7 +165,8 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
             tags.setdefault(idea_id, []).append(name)
     for item in items:
         item.tags = sorted(tags.get(item.id, []))
-    return Page(items=items, number=max(page, 1), size=PAGE_SIZE, total=total)
+    return Page(items=items, number=page, size=PAGE_SIZE, total=total, capped=capped,
+                more=len(rows) > PAGE_SIZE and page < LAST_PAGE)  # fmt: skip
 
 
 @dataclass
@@ -328,9 +340,54 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
     ]
 
 
-def decision_overdue_condition(settings: WorkspaceSettings):
-    """Ideas waiting in collect or analyze longer than the workspace allows."""
-    cutoff = utcnow() - timedelta(days=settings.decision_days)
-    return (Idea.stage.in_([stages.Stage.collect, stages.Stage.analyze])) & (
-        Idea.stage_changed_at < cutoff
+# A decision is due on ideas waiting in these stages longer than the workspace allows.
+DECISION_STAGES = (stages.Stage.collect, stages.Stage.analyze)
+
+
+def _first_of(session: Session, parts: list, order: list, limit: int) -> list[Idea]:
+    """The first `limit` ideas, by `order`, among the ideas each of `parts` (selects of ids,
+    each already ordered and limited along an index) finds: the sort is over a few hundred
+    ids at most, never over every match."""
+    # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT inside UNION ALL.
+    found = union_all(*[select(part.limit(limit).subquery().c.id) for part in parts]).subquery()
+    return list(
+        session.scalars(
+            select(Idea).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
+        )
     )
+
+
+def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
+    """The review queue's ideas with no decision for too long, longest waiting first: one
+    query, each stage read along ix_idea_stage_changed."""
+    cutoff = utcnow() - timedelta(days=settings.decision_days)
+    order = [Idea.stage_changed_at, Idea.id]
+    parts = [
+        select(Idea.id).where(Idea.stage == stage, Idea.stage_changed_at < cutoff).order_by(*order)
+        for stage in DECISION_STAGES
+    ]
+    return _first_of(session, parts, order, limit)
+
+
+def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
+    """Open bugs past a deadline of their severity — unanswered past the first-response hours,
+    or unresolved past the resolution hours — oldest first: one query, each severity and open
+    stage read along ix_idea_bug_sla."""
+    now = utcnow()
+    order = [Idea.created_at, Idea.id]
+    parts = []
+    for severity, (first_hours, resolve_hours) in settings.sla_hours.items():
+        first_due = now - timedelta(hours=first_hours)
+        resolve_due = now - timedelta(hours=resolve_hours)
+        late = or_(
+            and_(Idea.first_response_at.is_(None), Idea.created_at < first_due),
+            and_(Idea.resolved_at.is_(None), Idea.created_at < resolve_due),
+        )
+        parts += [
+            select(Idea.id)
+            .where(Idea.kind == Kind.bug, Idea.severity == severity, Idea.stage == stage,
+                   Idea.created_at < max(first_due, resolve_due), late)
+            .order_by(*order)
+            for stage in sorted(stages.OPEN_STAGES)
+        ]  # fmt: skip
+    return _first_of(session, parts, order, limit) if parts else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Membership, Organisation, Tier, User
@@ -119,9 +119,11 @@ def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[in
 
 
 def refresh_score(session: Session, idea: Idea) -> ScoreCard:
-    """Store the idea's score, and its grade unless staff set the grade by hand."""
-    card, _demand, _ratings = score_card(session, idea)
+    """Store the idea's score and demand, and its grade unless staff set the grade by hand."""
+    card, demand, _ratings = score_card(session, idea)
     idea.score = card.score
+    idea.demand_organisations, idea.demand_arr = demand.organisations, demand.arr
+    idea.demand_key_accounts = demand.key_accounts
     if not idea.grade_override_reason:
         idea.grade = card.grade
     session.flush()
@@ -166,26 +168,32 @@ def override_grade(session: Session, *, idea: Idea, grade: Grade | None, reason:
     return idea
 
 
-def organisation_demand_columns():
-    """Per idea: distinct organisations, their ARR and key accounts (a subquery for lists)."""
-    pairs = (
-        select(Vote.idea_id.label("idea_id"), Membership.organisation_id.label("organisation_id"))
-        .join(Membership, Membership.user_id == Vote.user_id)
-        .distinct()
-        .subquery()
+def refresh_demand(session: Session, idea_ids) -> None:
+    """Store the organisations, ARR and key accounts asking for the ideas whose ids `idea_ids`
+    (a select of one column) finds: one UPDATE, for when an organisation or a membership
+    changes under votes already cast."""
+    asking = (
+        select(Membership.organisation_id)
+        .join(Vote, Vote.user_id == Membership.user_id)
+        .where(Vote.idea_id == Idea.id)
+        .correlate(Idea)  # the idea being updated, two levels up
     )
-    return (
-        select(
-            pairs.c.idea_id,
-            func.count(distinct(pairs.c.organisation_id)).label("organisations"),
-            func.coalesce(func.sum(Organisation.arr), 0).label("arr"),
-            func.coalesce(func.sum(case((Organisation.tier == Tier.key, 1), else_=0)), 0).label(
-                "key_accounts"
-            ),
+    of_asking = Organisation.id.in_(asking)
+    session.execute(
+        update(Idea)
+        .where(Idea.id.in_(idea_ids))
+        .values(
+            demand_organisations=select(func.count(Organisation.id))
+            .where(of_asking)
+            .scalar_subquery(),
+            demand_arr=select(func.coalesce(func.sum(Organisation.arr), 0))
+            .where(of_asking)
+            .scalar_subquery(),
+            demand_key_accounts=select(func.count(Organisation.id))
+            .where(of_asking, Organisation.tier == Tier.key)
+            .scalar_subquery(),
         )
-        .join(Organisation, Organisation.id == pairs.c.organisation_id)
-        .group_by(pairs.c.idea_id)
-        .subquery()
+        .execution_options(synchronize_session=False)
     )
 
 

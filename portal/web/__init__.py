@@ -80,6 +80,11 @@ def public_status_label(stage: str) -> str:
     return str(PUBLIC_STATUS[Stage(stage)])
 
 
+def public_status_labels() -> dict[str, str]:
+    """Every stage's customer-facing label, translated once: for lists that show one per row."""
+    return {stage: str(label) for stage, label in PUBLIC_STATUS.items()}
+
+
 def release_category_label(category: str) -> str:
     """The label of a release note category code, in the current language (emails use it)."""
     from portal.changelog.queries import CATEGORY_LABEL
@@ -129,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     )
     app.jinja_env.globals["public_status"] = public_status_label
     app.jinja_env.globals["row_url"] = row_url
+    app.jinja_env.globals["public_status_labels"] = public_status_labels
     app.jinja_env.globals["category_label"] = release_category_label
 
     app.before_request(refuse_unstorable_input)
