@@ -107,8 +107,6 @@ class Idea(Base):
         Index("ix_idea_board_created", "board_id", "created_at"),
         Index("ix_idea_board_votes", "board_id", "vote_count"),
         Index("ix_idea_board_trend", "board_id", "trend"),
-        # Counting a board's ideas (up to COUNT_CAP) reads this index alone, not the ideas.
-        Index("ix_idea_board_visibility", "board_id", "visibility", "stage"),
         # The review queue's stage lists and the automatic close: by stage, then time in it.
         Index("ix_idea_stage_changed", "stage", "stage_changed_at", "id"),
         # The roadmap's columns: each (stage, horizon) pair in the order staff set.
