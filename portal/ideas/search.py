@@ -159,19 +159,24 @@ class Term:
         return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
-def parse(text: str, *, stopwords: frozenset[str] = frozenset()) -> list[Term]:
-    """The terms of a query typed by anyone: at most MAX_TERMS, never query syntax."""
+def parse(text: str, *, stopwords: frozenset[str] = frozenset(),
+          cjk_pairs: bool = False) -> list[Term]:  # fmt: skip
+    """The terms of a query typed by anyone: at most MAX_TERMS, never query syntax. A run of
+    Chinese is one phrase of its pairs, or with `cjk_pairs` each pair a term of its own (a
+    title typed as a sentence: 导出仓库报表 shares 仓库 with an idea)."""
     terms: list[Term] = []
     for word in _words(text[:MAX_QUERY_CHARS]):
         if word in stopwords:
             continue
-        if _CJK_RUN.fullmatch(word):
-            term = Term((word,), True) if len(word) == 1 else Term(tuple(_pairs(word)[:-1]), False)
+        if _CJK_RUN.fullmatch(word) and len(word) > 1:
+            pairs = _pairs(word)[:-1]
+            found = [Term((p,), False) for p in pairs] if cjk_pairs else [Term(tuple(pairs), False)]
+        elif _CJK_RUN.fullmatch(word):
+            found = [Term((word,), True)]
         else:
             word = word[:MAX_WORD_CHARS]
-            term = Term((word,), len(word) >= MIN_PREFIX_CHARS)
-        if term not in terms:
-            terms.append(term)
+            found = [Term((word,), len(word) >= MIN_PREFIX_CHARS)]
+        terms.extend(term for term in found if term not in terms)
     return terms[:MAX_TERMS]
 
 
@@ -204,16 +209,18 @@ def _complete(session: Session, terms: list[Term]) -> list[Term]:
 
 def ranked(session: Session, text: str, *, titles_only: bool = False,
            stopwords: frozenset[str] = frozenset(),
-           candidates: int = CANDIDATES) -> Subquery | None:  # fmt: skip
+           candidates: int | None = None) -> Subquery | None:  # fmt: skip
     """The ideas matching any word of `text`, as a subquery of (idea_id, rank): lower rank is a
     better match. At most `candidates` + 1 rows: the newest matches in the index (one more
     tells the caller that more match). None when `text` has no word to look for.
-    `titles_only` looks in titles only (similar ideas), without `stopwords`.
+    `titles_only` looks in titles only (similar ideas), without `stopwords`, and takes a run
+    of Chinese as its pairs, any of which may match, rather than as one phrase.
 
     The caller joins it to Idea and applies the visibility rule and its own filters."""
-    terms = _complete(session, parse(text, stopwords=stopwords))
+    terms = _complete(session, parse(text, stopwords=stopwords, cjk_pairs=titles_only))
     if not terms:
         return None
+    candidates = CANDIDATES if candidates is None else candidates
     if session.get_bind().dialect.name == "postgresql":
         return _ranked_postgresql(terms, titles_only, candidates)
     return _ranked_sqlite(terms, titles_only, candidates)
