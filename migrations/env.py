@@ -10,9 +10,9 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_name(name, type_, _parent_names) -> bool:
+def include_name(name, type_, parent_names) -> bool:
     """Leave the full-text index (an FTS5 table and its shadow tables) out of comparisons."""
-    return not is_search_index(name, type_)
+    return not is_search_index(name, type_, parent_names)
 
 
 def run_migrations_offline() -> None:

@@ -26,7 +26,9 @@ def upgrade_and_compare(app_config, url):
             opts={
                 "compare_type": True,
                 "render_as_batch": True,
-                "include_name": lambda name, type_, _parents: not is_search_index(name, type_),
+                "include_name": lambda name, type_, parents: (
+                    not is_search_index(name, type_, parents)
+                ),
             },
         )
         differences = compare_metadata(context, Base.metadata)

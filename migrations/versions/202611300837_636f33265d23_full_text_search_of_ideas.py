@@ -1,5 +1,5 @@
 """Full-text search of ideas: search_entry (the words of each idea), indexed by FTS5 on SQLite
-and by a GIN index of a weighted tsvector on PostgreSQL, and search_word (every indexed word,
+and by a GIN index of a generated weighted tsvector column on PostgreSQL, and search_word (every indexed word,
 for prefixes); existing ideas are indexed.
 
 Revision ID: 636f33265d23
@@ -34,9 +34,10 @@ INDEX_DDL = {
         "VALUES (new.idea_id, new.title, new.body); END",
     ],
     "postgresql": [
-        "CREATE INDEX ix_search_entry_document ON search_entry USING gin ("
-        "(setweight(to_tsvector('simple'::regconfig, search_entry.title), 'A') || "
-        "setweight(to_tsvector('simple'::regconfig, search_entry.body), 'B')))"
+        "ALTER TABLE search_entry ADD COLUMN document tsvector GENERATED ALWAYS AS ("
+        "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+        "setweight(to_tsvector('simple'::regconfig, body), 'B')) STORED",
+        "CREATE INDEX ix_search_entry_document ON search_entry USING gin (document)",
     ],
 }
 DROP_DDL = {

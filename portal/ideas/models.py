@@ -265,11 +265,14 @@ class SearchWord(Base):
 # The index itself, which no model describes: made with the table (create_all in tests) and by
 # the migration that added it. On SQLite an external-content FTS5 table over search_entry, kept
 # by triggers on search_entry (ours, so a batch migration of `idea` cannot drop them); on
-# PostgreSQL a GIN index of the same weighted tsvector the queries use (portal.ideas.search).
+# PostgreSQL a GIN index of a generated tsvector column.
 SEARCH_FTS_TABLE = "search_fts"
+# PostgreSQL: the weighted tsvector is a stored generated column (computed once per write, never
+# per query), GIN-indexed; no model declares it, the queries name it (portal.ideas.search).
+SEARCH_DOCUMENT_COLUMN = "document"
 SEARCH_DOCUMENT_SQL = (
-    "(setweight(to_tsvector('simple'::regconfig, search_entry.title), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, search_entry.body), 'B'))"
+    "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, body), 'B')"
 )
 SEARCH_INDEX_DDL = {
     "sqlite": [
@@ -289,7 +292,10 @@ SEARCH_INDEX_DDL = {
         "VALUES (new.idea_id, new.title, new.body); END",
     ],
     "postgresql": [
-        f"CREATE INDEX ix_search_entry_document ON search_entry USING gin ({SEARCH_DOCUMENT_SQL})"
+        f"ALTER TABLE search_entry ADD COLUMN {SEARCH_DOCUMENT_COLUMN} tsvector "
+        f"GENERATED ALWAYS AS ({SEARCH_DOCUMENT_SQL}) STORED",
+        "CREATE INDEX ix_search_entry_document ON search_entry "
+        f"USING gin ({SEARCH_DOCUMENT_COLUMN})",
     ],
 }
 SEARCH_INDEX_DROP_DDL = {
@@ -298,9 +304,12 @@ SEARCH_INDEX_DROP_DDL = {
 }
 
 
-def is_search_index(name: str | None, type_: str) -> bool:
-    """The FTS5 table and its shadow tables, or the GIN index: made by DDL, not by a model, so
-    Alembic's comparison leaves them alone (an `include_name` filter)."""
+def is_search_index(name: str | None, type_: str, parent_names: dict | None = None) -> bool:
+    """The FTS5 table and its shadow tables, or the tsvector column and its GIN index: made by
+    DDL, not by a model, so Alembic's comparison leaves them alone (an `include_name` filter)."""
+    if type_ == "column":
+        table = (parent_names or {}).get("table_name")
+        return table == "search_entry" and name == SEARCH_DOCUMENT_COLUMN
     if type_ == "table":
         return name == SEARCH_FTS_TABLE or (name or "").startswith(SEARCH_FTS_TABLE + "_")
     return type_ == "index" and name == "ix_search_entry_document"

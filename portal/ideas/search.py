@@ -12,9 +12,9 @@ How text becomes words, the same way for what is indexed and for what is asked:
 
 The words are stored in `search_entry` (one row per idea, written here from an ORM hook on Idea:
 every writer of an idea, service, factory or demo, keeps it without thinking of it; bulk loaders
-call `index_all`). The database indexes that table: FTS5 with bm25 on SQLite, a GIN index of a
-weighted tsvector with ts_rank on PostgreSQL. A query matches ideas containing ANY of its words;
-ideas with more of them, and in the title, rank first.
+call `index_all`). The database indexes that table: FTS5 on SQLite, a GIN index of a generated
+weighted tsvector on PostgreSQL. A query matches ideas containing ANY of its words; ideas with
+more of them, then with them in the title, rank first (the same score on both databases).
 
 Cost is bounded at any size: only the newest CANDIDATES ideas matching in the index are ranked
 (the index walks its matches from the newest down and stops), then the caller applies the
@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
 from portal.ideas.models import (
-    SEARCH_DOCUMENT_SQL,
+    SEARCH_DOCUMENT_COLUMN,
     SEARCH_FTS_TABLE,
     Idea,
     SearchEntry,
@@ -264,11 +264,11 @@ def _ranked_sqlite(terms: list[Term], titles_only: bool, candidates: int) -> Sub
 
 def _ranked_postgresql(terms: list[Term], titles_only: bool, candidates: int) -> Subquery:
     simple = literal_column("'simple'::regconfig")
-    document = literal_column(SEARCH_DOCUMENT_SQL)
+    document = literal_column(f"search_entry.{SEARCH_DOCUMENT_COLUMN}")
     weights = "A" if titles_only else ""
     anywhere = func.to_tsquery(simple, " | ".join(t.tsquery(weights) for t in terms))
-    # The GIN index finds the matches; only the newest `candidates` + 1 of them are scored, each
-    # document computed once (the CTE is materialised).
+    # The GIN index finds the matches; only the newest `candidates` + 1 of them are scored, on
+    # the stored tsvector (the CTE is materialised, so each is read once).
     newest = (
         select(SearchEntry.idea_id)
         .where(document.op("@@")(anywhere))

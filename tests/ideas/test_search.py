@@ -61,7 +61,7 @@ def test_any_word_matches_and_ideas_with_more_of_them_come_first(make, client, s
     response = client.get(f"/boards/{board.slug}", query_string={"q": "export invoices"})
     # Both words first, the title's before the body's; then one word, most votes first.
     assert titles(response) == [both.title, in_body.title, older.title, newer.title]
-    assert result_count(response).startswith("4 ideas")
+    assert result_count(response) == "4 ideas · best matches first"
     # The chosen sort breaks ties between equal matches.
     newest_first = searched(client, board, "export invoices", sort="new")
     assert newest_first == [both.title, in_body.title, newer.title, older.title]
