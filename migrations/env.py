@@ -3,10 +3,16 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from portal.ideas.models import is_search_index
 from portal.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Leave the full-text index (an FTS5 table and its shadow tables) out of comparisons."""
+    return not is_search_index(name, type_, parent_names)
 
 
 def run_migrations_offline() -> None:
@@ -15,6 +21,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
         literal_binds=True,
     )
     with context.begin_transaction():
@@ -29,6 +36,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

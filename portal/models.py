@@ -14,6 +14,8 @@ from portal.ideas.models import (
     Idea,
     IdeaAudience,
     IdeaTag,
+    SearchEntry,
+    SearchWord,
     Tag,
     Vote,
 )
@@ -29,5 +31,5 @@ __all__ = [
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
     "OutboxMessage", "ReleaseNote", "ReleaseNoteAudience", "ReleaseNoteIdea", "StageChange",
-    "Subscriber", "Tag", "User", "VerificationAnswer", "Vote",
+    "SearchEntry", "SearchWord", "Subscriber", "Tag", "User", "VerificationAnswer", "Vote",
 ]  # fmt: skip

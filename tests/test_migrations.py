@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from portal import create_app
 from portal.cli import alembic_config
 from portal.db import Base
+from portal.ideas.models import is_search_index
 from tests.conftest import POSTGRES_URL, require
 
 
@@ -21,7 +22,14 @@ def upgrade_and_compare(app_config, url):
     engine = create_engine(url)
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_name": lambda name, type_, parents: (
+                    not is_search_index(name, type_, parents)
+                ),
+            },
         )
         differences = compare_metadata(context, Base.metadata)
         tables = set(inspect(connection).get_table_names())

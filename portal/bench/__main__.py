@@ -217,6 +217,8 @@ def pages(facts: dict) -> dict[str, tuple[str, str | None]]:
         "board New": (f"{board}?sort=new", None),
         "board Trending": (f"{board}?sort=trending", None),
         "board search": (f"{board}?q=export", None),
+        "board search two words": (f"{board}?q=export+warehouse", None),
+        "board search Chinese": (f"{board}?q=%E5%AF%BC%E5%87%BA", None),  # 导出
         "board tag filter": (f"{board}?tag={facts['tag']}", None),
         "board page 50": (f"{board}?page=50", None),
         "idea, 200 comments": (facts["busy"], None),

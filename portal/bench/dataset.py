@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, User
 from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
 from portal.db import utcnow
-from portal.ideas import trending
+from portal.ideas import search, trending
 from portal.ideas.models import (
     Board,
     Comment,
@@ -203,6 +203,7 @@ def grow(connection: Connection, scale: Scale, *, seed: int = 7) -> dict:
             }  # fmt: skip
 
     _bulk(connection, Idea, idea_rows(), "ideas", scale.ideas)
+    search.index_all(connection)  # bulk inserts skip the ORM hook that indexes one idea
     if audiences:
         connection.execute(insert(IdeaAudience), audiences)
     _bulk(connection, StageChange, _stage_changes(ideas, stages, created, now), "history",

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Date,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -266,3 +268,111 @@ class Follower(Base):
     reason: Mapped[FollowReason] = mapped_column(enum_column(FollowReason, "follow_reason"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class SearchEntry(Base):
+    """An idea's title and body as the search index reads them (words folded, Chinese as
+    overlapping pairs of characters): written by portal.ideas.search whenever an idea is
+    inserted or its title or body changes, and indexed by the database (FTS5 on SQLite, a GIN
+    index of a tsvector on PostgreSQL; SEARCH_INDEX_DDL below)."""
+
+    __tablename__ = "search_entry"
+
+    idea_id: Mapped[int] = mapped_column(
+        ForeignKey("idea.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
+class SearchWord(Base):
+    """Every word ever indexed, so that a prefix ("expor") becomes a few exact words through a
+    B-tree range instead of a walk of every posting of every word it begins. Never pruned: a
+    word no idea has any more just matches nothing."""
+
+    __tablename__ = "search_word"
+
+    word: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+# The index itself, which no model describes: made with the table (create_all in tests) and by
+# the migration that added it. On SQLite an external-content FTS5 table over search_entry, kept
+# by triggers on search_entry (ours, so a batch migration of `idea` cannot drop them); on
+# PostgreSQL a GIN index of a generated tsvector column.
+SEARCH_FTS_TABLE = "search_fts"
+# PostgreSQL: the weighted tsvector is a stored generated column (computed once per write, never
+# per query), GIN-indexed; no model declares it, the queries name it (portal.ideas.search).
+SEARCH_DOCUMENT_COLUMN = "document"
+SEARCH_DOCUMENT_SQL = (
+    "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, body), 'B')"
+)
+SEARCH_INDEX_DDL = {
+    "sqlite": [
+        f"CREATE VIRTUAL TABLE {SEARCH_FTS_TABLE} USING fts5(title, body, "
+        "content='search_entry', content_rowid='idea_id', "
+        "tokenize='unicode61 remove_diacritics 2')",
+        f"CREATE TRIGGER search_entry_ai AFTER INSERT ON search_entry BEGIN "
+        f"INSERT INTO {SEARCH_FTS_TABLE}(rowid, title, body) "
+        "VALUES (new.idea_id, new.title, new.body); END",
+        f"CREATE TRIGGER search_entry_ad AFTER DELETE ON search_entry BEGIN "
+        f"INSERT INTO {SEARCH_FTS_TABLE}({SEARCH_FTS_TABLE}, rowid, title, body) "
+        "VALUES ('delete', old.idea_id, old.title, old.body); END",
+        f"CREATE TRIGGER search_entry_au AFTER UPDATE ON search_entry BEGIN "
+        f"INSERT INTO {SEARCH_FTS_TABLE}({SEARCH_FTS_TABLE}, rowid, title, body) "
+        "VALUES ('delete', old.idea_id, old.title, old.body); "
+        f"INSERT INTO {SEARCH_FTS_TABLE}(rowid, title, body) "
+        "VALUES (new.idea_id, new.title, new.body); END",
+    ],
+    "postgresql": [
+        f"ALTER TABLE search_entry ADD COLUMN {SEARCH_DOCUMENT_COLUMN} tsvector "
+        f"GENERATED ALWAYS AS ({SEARCH_DOCUMENT_SQL}) STORED",
+        "CREATE INDEX ix_search_entry_document ON search_entry "
+        f"USING gin ({SEARCH_DOCUMENT_COLUMN})",
+    ],
+}
+SEARCH_INDEX_DROP_DDL = {
+    "sqlite": [f"DROP TABLE IF EXISTS {SEARCH_FTS_TABLE}"],
+    "postgresql": ["DROP INDEX IF EXISTS ix_search_entry_document"],
+}
+
+
+def is_search_index(name: str | None, type_: str, parent_names: dict | None = None) -> bool:
+    """The FTS5 table and its shadow tables, or the tsvector column and its GIN index: made by
+    DDL, not by a model, so Alembic's comparison leaves them alone (an `include_name` filter)."""
+    if type_ == "column":
+        table = (parent_names or {}).get("table_name")
+        return table == "search_entry" and name == SEARCH_DOCUMENT_COLUMN
+    if type_ == "table":
+        return name == SEARCH_FTS_TABLE or (name or "").startswith(SEARCH_FTS_TABLE + "_")
+    return type_ == "index" and name == "ix_search_entry_document"
+
+
+for _dialect, _statements in SEARCH_INDEX_DDL.items():
+    for _statement in _statements:
+        event.listen(
+            SearchEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect)
+        )
+for _dialect, _statements in SEARCH_INDEX_DROP_DDL.items():
+    for _statement in _statements:
+        event.listen(
+            SearchEntry.__table__, "before_drop", DDL(_statement).execute_if(dialect=_dialect)
+        )
+
+
+@event.listens_for(Idea, "after_insert")
+def _index_new_idea(_mapper, connection, idea: Idea) -> None:
+    from portal.ideas import search  # the index's own module, which imports these models
+
+    search.index_idea(connection, idea, new=True)
+
+
+@event.listens_for(Idea, "after_update")
+def _index_edited_idea(_mapper, connection, idea: Idea) -> None:
+    from sqlalchemy import inspect
+
+    from portal.ideas import search
+
+    state = inspect(idea)
+    if state.attrs.title.history.has_changes() or state.attrs.body.history.has_changes():
+        search.index_idea(connection, idea, new=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.access import Viewer, boards_visible_to, can_moderate, ideas_visible_to
 from portal.accounts.models import User
+from portal.ideas import search
 from portal.ideas.models import Board, Comment, Follower, Idea, IdeaTag, Kind, Tag, Vote
 from portal.ideas.service import can_edit_comment
 from portal.lifecycle import stages
@@ -179,17 +179,15 @@ def list_tags(session: Session, viewer: Viewer, board: Board) -> list[Tag]:
     return list(session.scalars(select(Tag).where(on_a_visible_idea).order_by(Tag.name)))
 
 
-def _search_terms(text: str) -> list[str]:
-    return [term for term in re.split(r"\s+", text.strip()) if term][:8]
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _matches(term: str):
-    pattern = f"%{_escape_like(term)}%"
-    return or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
+def _count_found(session: Session, found, conditions) -> tuple[int, bool]:
+    """capped_count for a search: of the candidates the index ranked, how many pass the
+    visibility rule and the filters; capped when the index had more candidates to give."""
+    candidates, passing = session.execute(
+        select(func.count(), func.count(case((and_(*conditions), 1))))
+        .select_from(found)
+        .join(Idea, Idea.id == found.c.idea_id)
+    ).one()
+    return min(passing, COUNT_CAP), passing > COUNT_CAP or candidates > search.CANDIDATES
 
 
 def list_ideas(
@@ -211,15 +209,20 @@ def list_ideas(
         conditions.append(
             Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag))
         )
-    conditions.extend(_matches(term) for term in _search_terms(filters.search))
-
-    total, capped = capped_count(session, select(Idea.id).where(*conditions))
     query = (
         select(Idea, User.display_name, Board.slug, Board.name)
         .join(User, User.id == Idea.author_id)
         .join(Board, Board.id == Idea.board_id)
         .where(*conditions)
     )
+    if filters.search.strip():  # best matches first; the chosen sort breaks ties
+        found = search.ranked(session, filters.search)
+        if found is None:  # only punctuation and the like: nothing to look for
+            return Page(items=[], number=1, size=page_size, total=0)
+        total, capped = _count_found(session, found, conditions)
+        query = query.join(found, found.c.idea_id == Idea.id).order_by(found.c.rank)
+    else:
+        total, capped = capped_count(session, select(Idea.id).where(*conditions))
     if filters.sort == Sort.new:
         query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
     elif filters.sort == Sort.trending:
@@ -265,50 +268,18 @@ def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[
         item.tags = tags.get(item.id, [])
 
 
-_STOPWORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "to",
-        "of",
-        "for",
-        "in",
-        "on",
-        "with",
-        "is",
-        "it",
-        "be",
-        "can",
-        "add",
-        "allow",
-        "support",
-        "please",
-        "when",
-        "from",
-    ]
-)
-
-
 def similar_ideas(session: Session, viewer: Viewer, title: str) -> list[IdeaRow]:
-    """Up to five ideas the viewer may see whose titles share words with `title`."""
-    title = title[:200]  # a title longer than any idea's would only make the query heavy
-    words = [w for w in re.findall(r"\w+", title.lower()) if len(w) >= 3 and w not in _STOPWORDS][
-        :8
-    ]
-    if not words:
+    """Up to five ideas the viewer may see whose titles share words with `title`, best first."""
+    found = search.ranked(session, title, titles_only=True, stopwords=search.STOPWORDS,
+                          candidates=search.SIMILAR_CANDIDATES)  # fmt: skip
+    if found is None:
         return []
-    hits = [
-        case((Idea.title.ilike(f"%{_escape_like(w)}%", escape="\\"), 1), else_=0) for w in words
-    ]
-    score = sum(hits[1:], hits[0])
     rows = session.execute(
         select(Idea, User.display_name)
+        .join(found, found.c.idea_id == Idea.id)
         .join(User, User.id == Idea.author_id)
-        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged, score > 0)
-        .order_by(score.desc(), Idea.vote_count.desc())
+        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged)
+        .order_by(found.c.rank, Idea.vote_count.desc(), Idea.id.desc())
         .limit(SIMILAR_LIMIT)
     ).all()
     items = [_idea_row(idea, name) for idea, name in rows]

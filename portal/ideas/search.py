@@ -1,0 +1,348 @@
+"""Full-text search of ideas: the one index behind board search and similar-idea suggestions.
+
+How text becomes words, the same way for what is indexed and for what is asked:
+- case folded, accents removed (cafe finds café), NFKC (full-width letters are letters);
+- words are runs of letters and digits; a query word of three or more letters also finds the
+  words it begins ("expor" finds "export");
+- Chinese (and Japanese, Korean) has no spaces, so a run of those characters is indexed as its
+  overlapping pairs plus its last character: 导出数据 -> 导出 出数 数据 据. A query of two or more
+  such characters is the phrase of its pairs (导出 finds 支持导出数据; 导出数据 needs the four
+  characters in a row), a single character finds the pairs it begins. No dictionary, so no
+  segmentation that would differ between the idea and the query.
+
+The words are stored in `search_entry` (one row per idea, written here from an ORM hook on Idea:
+every writer of an idea, service, factory or demo, keeps it without thinking of it; bulk loaders
+call `index_all`). The database indexes that table: FTS5 on SQLite, a GIN index of a generated
+weighted tsvector on PostgreSQL. A query matches ideas containing ANY of its words; ideas with
+more of them, then with them in the title, rank first (the same score on both databases).
+
+Cost is bounded at any size: only the newest CANDIDATES ideas matching in the index are ranked
+(the index walks its matches from the newest down and stops), then the caller applies the
+visibility rule and its filters to those. When more match, the page says "more than".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Integer,
+    cast,
+    column,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
+
+from portal.ideas.models import (
+    SEARCH_DOCUMENT_COLUMN,
+    SEARCH_FTS_TABLE,
+    Idea,
+    SearchEntry,
+    SearchWord,
+)
+
+CANDIDATES = 1000  # the most ideas ranked for one query (as many as a list counts)
+SIMILAR_CANDIDATES = 100  # for five suggestions while typing, the newest 100 matches
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+MAX_WORD_CHARS = 60
+MIN_PREFIX_CHARS = 3  # "ex*" would expand to half the vocabulary
+COMPLETIONS = 6
+MAX_STORED_WORD = 200  # search_word.word's length  # indexed words tried for one prefix
+MAX_INDEXED_CHARS = 20_000  # a body longer than the form allows is indexed by its beginning
+
+# Scripts written without spaces between words: Han, kana, Hangul and their extensions.
+_CJK = (
+    "\u2e80-\u2fdf\u3005\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f"
+)
+_WORDS = re.compile(rf"[{_CJK}]+|(?:(?![{_CJK}])[^\W_])+")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+# Words too common in idea titles to tell one from another (similar ideas drops them).
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "with",
+        "is",
+        "it",
+        "be",
+        "can",
+        "add",
+        "allow",
+        "support",
+        "please",
+        "when",
+        "from",
+        "we",
+        "i",
+        "my",
+        "our",
+        "us",
+        "be",
+        "should",
+        "would",
+        "could",
+        "need",
+        "want",
+        "have",
+        "has",
+        "this",
+        "that",
+        "as",
+        "at",
+        "by",
+    ]
+)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", text)
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(_fold(text))
+
+
+def _pairs(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def index_text(text: str) -> str:
+    """What the index stores for `text`: folded words, CJK runs as pairs, space-separated."""
+    tokens: list[str] = []
+    for word in _words(text[:MAX_INDEXED_CHARS]):
+        tokens.extend(_pairs(word) if _CJK_RUN.fullmatch(word) else [word])
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing asked for: a word (maybe a prefix) or a phrase of CJK pairs."""
+
+    tokens: tuple[str, ...]
+    prefix: bool
+
+    @property
+    def word(self) -> str:
+        return self.tokens[0]
+
+    def fts5(self) -> str:
+        # Tokens are letters and digits only, so a double-quoted string cannot break out.
+        return '"' + " ".join(self.tokens) + '"' + ("*" if self.prefix else "")
+
+    def tsquery(self, weights: str = "") -> str:
+        marks = (":*" if self.prefix else ":" if weights else "") + weights
+        parts = [f"'{token}'{marks}" for token in self.tokens]
+        return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+def parse(text: str, *, stopwords: frozenset[str] = frozenset(),
+          cjk_pairs: bool = False) -> list[Term]:  # fmt: skip
+    """The terms of a query typed by anyone: at most MAX_TERMS, never query syntax. A run of
+    Chinese is one phrase of its pairs, or with `cjk_pairs` each pair a term of its own (a
+    title typed as a sentence: 导出仓库报表 shares 仓库 with an idea)."""
+    terms: list[Term] = []
+    for word in _words(text[:MAX_QUERY_CHARS]):
+        if word in stopwords:
+            continue
+        if _CJK_RUN.fullmatch(word) and len(word) > 1:
+            pairs = _pairs(word)[:-1]
+            found = [Term((p,), False) for p in pairs] if cjk_pairs else [Term(tuple(pairs), False)]
+        elif _CJK_RUN.fullmatch(word):
+            found = [Term((word,), True)]
+        else:
+            word = word[:MAX_WORD_CHARS]
+            found = [Term((word,), len(word) >= MIN_PREFIX_CHARS)]
+        terms.extend(term for term in found if term not in terms)
+    return terms[:MAX_TERMS]
+
+
+def _complete(session: Session, terms: list[Term]) -> list[Term]:
+    """Prefix terms replaced by the indexed words they begin (at most COMPLETIONS each, the
+    shortest first), found in search_word with one statement; other terms unchanged."""
+    prefixes = [term.word for term in terms if term.prefix]
+    if not prefixes:
+        return terms
+    ranges = [
+        select(
+            select(SearchWord.word)
+            .where(SearchWord.word >= p, SearchWord.word < p[:-1] + chr(ord(p[-1]) + 1))
+            .order_by(SearchWord.word)
+            .limit(COMPLETIONS)
+            .subquery()
+        )
+        for p in prefixes
+    ]
+    words = list(session.scalars(ranges[0] if len(ranges) == 1 else union_all(*ranges)))
+    completed: list[Term] = []
+    for term in terms:
+        if not term.prefix:
+            completed.append(term)
+            continue
+        begun = sorted((w for w in words if w.startswith(term.word)), key=lambda w: (len(w), w))
+        completed.extend(Term((w,), False) for w in begun[:COMPLETIONS])
+    return list(dict.fromkeys(completed))
+
+
+def ranked(session: Session, text: str, *, titles_only: bool = False,
+           stopwords: frozenset[str] = frozenset(),
+           candidates: int | None = None) -> Subquery | None:  # fmt: skip
+    """The ideas matching any word of `text`, as a subquery of (idea_id, rank): lower rank is a
+    better match. At most `candidates` + 1 rows: the newest matches in the index (one more
+    tells the caller that more match). None when `text` has no word to look for.
+    `titles_only` looks in titles only (similar ideas), without `stopwords`, and takes a run
+    of Chinese as its pairs, any of which may match, rather than as one phrase.
+
+    The caller joins it to Idea and applies the visibility rule and its own filters."""
+    terms = _complete(session, parse(text, stopwords=stopwords, cjk_pairs=titles_only))
+    if not terms:
+        return None
+    candidates = CANDIDATES if candidates is None else candidates
+    if session.get_bind().dialect.name == "postgresql":
+        return _ranked_postgresql(terms, titles_only, candidates)
+    return _ranked_sqlite(terms, titles_only, candidates)
+
+
+# How a match ranks, the same on both databases: first by how many of the query's terms the
+# idea contains, then by how many of them are in its title (the caller breaks ties by votes).
+# bm25 and ts_rank were tried: both count every idea a word matches to weigh it (its rarity),
+# work that grows with the ideas, where this score looks only at the candidates.
+COVERAGE = 10  # > MAX_TERMS: one more term found outweighs every title hit
+
+
+def _ranked_sqlite(terms: list[Term], titles_only: bool, candidates: int) -> Subquery:
+    fts = SEARCH_FTS_TABLE
+    params: dict[str, object] = {"candidates": candidates}
+
+    def among_candidates(name: str, expression: str) -> str:
+        params[name] = expression
+        within = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :{name} AND rowid >= {bound}"
+        return f"(rowid IN ({within}))"
+
+    # The newest `candidates` + 1 matches: FTS5 walks its doclists from the newest rowid down and
+    # stops; every term is then looked up within that range only.
+    anywhere = " OR ".join(term.fts5() for term in terms)
+    params["match"] = f"{{title}} : ({anywhere})" if titles_only else anywhere
+    bound = (
+        f"coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :match "
+        "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates), 0)"
+    )
+    in_title = [among_candidates(f"t{i}", f"{{title}} : {t.fts5()}") for i, t in enumerate(terms)]
+    found = in_title
+    if not titles_only:
+        found = [among_candidates(f"a{i}", t.fts5()) for i, t in enumerate(terms)]
+    score = f"{COVERAGE} * ({' + '.join(found)}) + {' + '.join(in_title)}"
+    statement = text(
+        f"SELECT rowid AS idea_id, -({score}) AS rank FROM {fts} "
+        f"WHERE {fts} MATCH :match AND rowid >= {bound}"
+    ).bindparams(**params)
+    return statement.columns(column("idea_id"), column("rank", Integer)).subquery("search")
+
+
+def _ranked_postgresql(terms: list[Term], titles_only: bool, candidates: int) -> Subquery:
+    simple = literal_column("'simple'::regconfig")
+    document = literal_column(f"search_entry.{SEARCH_DOCUMENT_COLUMN}")
+    weights = "A" if titles_only else ""
+    anywhere = func.to_tsquery(simple, " | ".join(t.tsquery(weights) for t in terms))
+    # The GIN index finds the matches; only the newest `candidates` + 1 of them are scored, on
+    # the stored tsvector (the CTE is materialised, so each is read once).
+    newest = (
+        select(SearchEntry.idea_id)
+        .where(document.op("@@")(anywhere))
+        .order_by(SearchEntry.idea_id.desc())
+        .limit(candidates + 1)
+        .scalar_subquery()
+    )
+    candidates = (
+        select(SearchEntry.idea_id, document.label("document"))
+        .where(SearchEntry.idea_id.in_(newest))
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def hits(weights: str) -> list:
+        return [
+            cast(candidates.c.document.op("@@")(func.to_tsquery(simple, t.tsquery(weights))),
+                 Integer)
+            for t in terms
+        ]  # fmt: skip
+
+    in_title = hits("A")
+    found = in_title if titles_only else hits("")
+    score = COVERAGE * sum(found[1:], found[0]) + sum(in_title[1:], in_title[0])
+    return select(candidates.c.idea_id.label("idea_id"), (-score).label("rank")).subquery("search")
+
+
+def index_idea(connection: Connection, idea: Idea, *, new: bool) -> None:
+    """Store the words of `idea`: called by the ORM hooks on Idea, inside the flush that inserts
+    it or changes its title or body, so every writer keeps the index without knowing of it."""
+    values = {"title": index_text(idea.title or ""), "body": index_text(idea.body or "")}
+    _remember_words(connection, [values["title"], values["body"]])
+    if not new:
+        updated = connection.execute(
+            update(SearchEntry).where(SearchEntry.idea_id == idea.id).values(**values)
+        )
+        if updated.rowcount:
+            return
+    connection.execute(insert(SearchEntry).values(idea_id=idea.id, **values))
+
+
+def index_all(connection: Connection, *, batch: int = 5000) -> int:
+    """Index every idea not indexed yet (the migration's backfill, bulk loaders). Returns how
+    many were indexed."""
+    done = 0
+    last = 0
+    while True:
+        rows = connection.execute(
+            select(Idea.id, Idea.title, Idea.body)
+            .where(Idea.id > last, ~Idea.id.in_(select(SearchEntry.idea_id)))
+            .order_by(Idea.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done
+        entries = [
+            {"idea_id": i, "title": index_text(t or ""), "body": index_text(b or "")}
+            for i, t, b in rows
+        ]
+        _remember_words(connection, [e[part] for e in entries for part in ("title", "body")])
+        connection.execute(insert(SearchEntry), entries)
+        done += len(rows)
+        last = rows[-1][0]
+
+
+def _remember_words(connection: Connection, texts: list[str]) -> None:
+    """Add the words of `texts` (index_text output) to search_word, once each."""
+    words = sorted({w for text in texts for w in text.split() if len(w) <= MAX_STORED_WORD})
+    if not words:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    for start in range(0, len(words), 5000):
+        chunk = [{"word": w} for w in words[start : start + 5000]]
+        connection.execute(upsert(SearchWord).on_conflict_do_nothing(), chunk)
