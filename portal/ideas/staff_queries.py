@@ -3,12 +3,13 @@ every function still runs a fixed number of queries."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import and_, false, or_, select, union_all
+from sqlalchemy import and_, bindparam, false, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import Organisation, User
@@ -344,50 +345,69 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
 DECISION_STAGES = (stages.Stage.collect, stages.Stage.analyze)
 
 
-def _first_of(session: Session, parts: list, order: list, limit: int) -> list[Idea]:
+def _first_of(parts: list, order: list, limit: int):
     """The first `limit` ideas, by `order`, among the ideas each of `parts` (selects of ids,
     each already ordered and limited along an index) finds: the sort is over a few hundred
     ids at most, never over every match."""
     # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT inside UNION ALL.
     found = union_all(*[select(part.limit(limit).subquery().c.id) for part in parts]).subquery()
-    return list(
-        session.scalars(
-            select(Idea).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
-        )
-    )
+    return select(Idea).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
 
 
 def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
     """The review queue's ideas with no decision for too long, longest waiting first: one
     query, each stage read along ix_idea_stage_changed."""
     cutoff = utcnow() - timedelta(days=settings.decision_days)
+    return list(session.scalars(_undecided_statement(limit), {"cutoff": cutoff}))
+
+
+@functools.lru_cache(maxsize=8)
+def _undecided_statement(limit: int):
+    """Built once (its times are parameters): building it costs more than running it."""
     order = [Idea.stage_changed_at, Idea.id]
     parts = [
-        select(Idea.id).where(Idea.stage == stage, Idea.stage_changed_at < cutoff).order_by(*order)
+        select(Idea.id)
+        .where(Idea.stage == stage, Idea.stage_changed_at < bindparam("cutoff"))
+        .order_by(*order)
         for stage in DECISION_STAGES
     ]
-    return _first_of(session, parts, order, limit)
+    return _first_of(parts, order, limit)
 
 
 def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
     """Open bugs past a deadline of their severity — unanswered past the first-response hours,
     or unresolved past the resolution hours — oldest first: one query, each severity and open
     stage read along ix_idea_bug_sla."""
+    if not settings.sla_hours:
+        return []
     now = utcnow()
-    order = [Idea.created_at, Idea.id]
-    parts = []
-    for severity, (first_hours, resolve_hours) in settings.sla_hours.items():
+    deadlines = {}
+    for index, (first_hours, resolve_hours) in enumerate(settings.sla_hours.values()):
         first_due = now - timedelta(hours=first_hours)
         resolve_due = now - timedelta(hours=resolve_hours)
+        deadlines |= {f"first_due_{index}": first_due, f"resolve_due_{index}": resolve_due,
+                      f"either_due_{index}": max(first_due, resolve_due)}  # fmt: skip
+    statement = _sla_statement(tuple(settings.sla_hours), limit)
+    return list(session.scalars(statement, deadlines))
+
+
+@functools.lru_cache(maxsize=8)
+def _sla_statement(severities: tuple, limit: int):
+    """Built once per set of severities (its deadlines are parameters)."""
+    order = [Idea.created_at, Idea.id]
+    parts = []
+    for index, severity in enumerate(severities):
         late = or_(
-            and_(Idea.first_response_at.is_(None), Idea.created_at < first_due),
-            and_(Idea.resolved_at.is_(None), Idea.created_at < resolve_due),
+            and_(
+                Idea.first_response_at.is_(None), Idea.created_at < bindparam(f"first_due_{index}")
+            ),
+            and_(Idea.resolved_at.is_(None), Idea.created_at < bindparam(f"resolve_due_{index}")),
         )
         parts += [
             select(Idea.id)
             .where(Idea.kind == Kind.bug, Idea.severity == severity, Idea.stage == stage,
-                   Idea.created_at < max(first_due, resolve_due), late)
+                   Idea.created_at < bindparam(f"either_due_{index}"), late)
             .order_by(*order)
             for stage in sorted(stages.OPEN_STAGES)
         ]  # fmt: skip
-    return _first_of(session, parts, order, limit) if parts else []
+    return _first_of(parts, order, limit)
