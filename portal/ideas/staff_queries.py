@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from portal.accounts.models import Organisation, User
 from portal.db import utcnow
 from portal.feedback.models import Feedback
+from portal.ideas import search
 from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
 from portal.ideas.queries import COUNT_CAP, Page, capped_count
 from portal.lifecycle import stages
@@ -73,7 +74,7 @@ class StaffIdeaRow:
         return str(stages.PUBLIC_STATUS[self.stage])
 
 
-def _staff_conditions(filters: StaffFilters) -> list:
+def _staff_conditions(session: Session, filters: StaffFilters) -> list:
     conditions = []
     if filters.stage:
         conditions.append(Idea.stage == filters.stage)
@@ -94,8 +95,9 @@ def _staff_conditions(filters: StaffFilters) -> list:
         number = term.lstrip("#")
         if number.isascii() and number.isdigit():  # "#42" finds idea 42; no id is that large
             conditions.append(Idea.id == int(number) if len(number) < 10 else false())
-        else:
-            conditions.append(Idea.title.ilike(f"%{term}%"))
+        else:  # the portal's search index: any of the words, at most its newest matches
+            found = search.ranked(session, term)
+            conditions.append(false() if found is None else Idea.id.in_(select(found.c.idea_id)))
     return conditions
 
 
@@ -119,7 +121,7 @@ LAST_PAGE = COUNT_CAP // PAGE_SIZE + 1
 def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
     """The admin ideas list with demand columns; three queries whatever the page holds, each
     served by an index, counting up to COUNT_CAP and paging up to LAST_PAGE."""
-    conditions = _staff_conditions(filters)
+    conditions = _staff_conditions(session, filters)
     owner = aliased(User)
     matching = select(Idea.id).where(*conditions)
     total, capped = capped_count(session, matching)

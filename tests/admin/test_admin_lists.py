@@ -1,5 +1,5 @@
 from portal.accounts.models import Membership, Role
-from portal.ideas.models import Idea, Vote
+from portal.ideas.models import Idea, Visibility, Vote
 
 
 def _ideas_with_votes(session, make, board, count):
@@ -38,3 +38,23 @@ def test_inbox_lists_new_ideas_oldest_first(make, client, sign_in):
     sign_in(make.user(role=Role.staff))
     page = client.get("/admin/inbox").text
     assert page.index(first.title) < page.index(second.title)
+
+
+def test_admin_ideas_list_searches_the_portal_index(make, client, sign_in):
+    board = make.board()
+    export = make.idea("CSV export for invoices", board=board)
+    warehouse = make.idea("仓库导出报表", board=board, body="每月导出一次")
+    hidden = make.idea("Internal export audit", board=board, visibility=Visibility.internal)
+    other = make.idea("Dark mode", board=board, body="Easier on the eyes at night")
+    sign_in(make.user(role=Role.staff))
+
+    def found(query: str) -> set[str]:
+        page = client.get("/admin/ideas", query_string={"q": query})
+        assert page.status_code == 200
+        return {i.title for i in (export, warehouse, hidden, other) if i.title in page.text}
+
+    assert found("export") == {export.title, hidden.title}  # staff see internal ideas too
+    assert found("导出") == {warehouse.title}
+    assert found("invoices night") == {export.title, other.title}  # any of the words
+    assert found(f"#{other.id}") == {other.title}
+    assert found('"*') == set()

@@ -82,7 +82,7 @@ def pages(big) -> dict[str, list[str]]:
     return {
         "anonymous": reading,
         "member": reading,  # the organisations part of the visibility rule
-        "staff": [*reading, "/admin/ideas", "/admin/review"],
+        "staff": [*reading, "/admin/ideas", "/admin/ideas?q=export+dashboard", "/admin/review"],
     }
 
 
