@@ -88,8 +88,35 @@ def public_status_label(stage: str) -> str:
 
 
 def public_status_labels() -> dict[str, str]:
-    """Every stage's customer-facing label, translated once: for lists that show one per row."""
-    return {stage: str(label) for stage, label in PUBLIC_STATUS.items()}
+    """Every stage's customer-facing label, translated once per request: for lists that show
+    one per row."""
+    return _once_per_request(
+        "public_status_labels",
+        lambda: {stage: str(label) for stage, label in PUBLIC_STATUS.items()},
+    )
+
+
+def vote_button_parts() -> dict[str, str]:
+    """What every vote button of a page shares (its words, the form's token, where to come
+    back to), found once per request: a board page has twenty buttons."""
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import generate_csrf
+
+    return _once_per_request("vote_button_parts", lambda: {
+        "remove": _("Remove my vote"), "vote": _("Vote for this idea"), "votes": _("Votes"),
+        "csrf_token": generate_csrf(),
+        "next": request.full_path if request.method == "GET" else request.form.get("next", ""),
+    })  # fmt: skip
+
+
+def _once_per_request(name: str, build):
+    """`build()`, remembered for the rest of the request (for the language it was built in)."""
+    locale = get_locale()
+    found = g.get(f"feedloop_{name}")
+    if found is None or found[0] is not locale:
+        found = (locale, build())
+        setattr(g, f"feedloop_{name}", found)
+    return found[1]
 
 
 def release_category_label(category: str) -> str:
@@ -142,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["public_status"] = public_status_label
     app.jinja_env.globals["row_url"] = row_url
     app.jinja_env.globals["public_status_labels"] = public_status_labels
+    app.jinja_env.globals["vote_button_parts"] = vote_button_parts
     app.jinja_env.globals["category_label"] = release_category_label
 
     app.before_request(refuse_unstorable_input)
