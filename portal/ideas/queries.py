@@ -175,15 +175,20 @@ def _board_counts(viewer: Viewer, board_ids: tuple[int, ...]):
 def list_tags(session: Session, viewer: Viewer, board: Board) -> list[Tag]:
     """The tags of ideas on `board` that `viewer` may see: a tag used only on hidden ideas
     would tell of them."""
+    return list(session.scalars(_tags_in_use(viewer, board.id)))
+
+
+@functools.lru_cache(maxsize=512)
+def _tags_in_use(viewer: Viewer, board_id: int):
     # Asked per tag (a workspace has tens), stopping at the first idea found: the cost follows
     # the tags, not the ideas, where "every tag of every idea on the board" would not.
     on_a_visible_idea = (
         select(IdeaTag.id)
         .join(Idea, Idea.id == IdeaTag.idea_id)
-        .where(IdeaTag.tag_id == Tag.id, Idea.board_id == board.id, ideas_visible_to(viewer))
+        .where(IdeaTag.tag_id == Tag.id, Idea.board_id == board_id, ideas_visible_to(viewer))
         .exists()
     )
-    return list(session.scalars(select(Tag).where(on_a_visible_idea).order_by(Tag.name)))
+    return select(Tag).where(on_a_visible_idea).order_by(Tag.name)
 
 
 def _count_found(session: Session, found, conditions) -> tuple[int, bool]:
@@ -207,47 +212,70 @@ def list_ideas(
     page_size: int,
 ) -> Page:
     """One page of the ideas the viewer may see, sorted and filtered. Four queries, any size."""
-    conditions = [ideas_visible_to(viewer), Idea.stage != stages.Stage.merged]
-    if board is not None:
-        conditions.append(Idea.board_id == board.id)
-    if filters.stage is not None:
-        conditions.append(Idea.stage == filters.stage)
-    if filters.tag:
-        conditions.append(
-            Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag))
-        )
-    query = (
-        select(*ROW_COLUMNS, User.display_name.label("author_name"),
-               Board.slug.label("board_slug"), Board.name.label("board_name"))
-        .join(User, User.id == Idea.author_id)
-        .join(Board, Board.id == Idea.board_id)
-        .where(*conditions)
-    )  # fmt: skip
-    if filters.search.strip():  # best matches first; the chosen sort breaks ties
-        found = search.ranked(session, filters.search)
-        if found is None:  # only punctuation and the like: nothing to look for
-            return Page(items=[], number=1, size=page_size, total=0)
-        total, capped = _count_found(session, found, conditions)
-        query = query.join(found, found.c.idea_id == Idea.id).order_by(found.c.rank)
-    else:
-        total, capped = capped_count(session, select(Idea.id).where(*conditions))
-    if filters.sort == Sort.new:
-        query = query.order_by(Idea.created_at.desc(), Idea.id.desc())
-    elif filters.sort == Sort.trending:
-        query = query.order_by(Idea.trend.desc(), Idea.id.desc())
-    else:
-        query = query.order_by(Idea.vote_count.desc(), Idea.id.desc())
     # Pages stop where counting stops: OFFSET walks every row it skips. Past that, search and
     # filters find an idea faster than paging would.
     last_page = COUNT_CAP // page_size + 1
     page = min(max(1, page), last_page)
-    rows = session.execute(query.limit(page_size + 1).offset((page - 1) * page_size)).all()
+    board_id = board.id if board is not None else None
+    if filters.search.strip():  # best matches first; the chosen sort breaks ties
+        found = search.ranked(session, filters.search)
+        if found is None:  # only punctuation and the like: nothing to look for
+            return Page(items=[], number=1, size=page_size, total=0)
+        conditions = _list_conditions(viewer, board_id, filters.stage, filters.tag)
+        total, capped = _count_found(session, found, conditions)
+        query = _listed(conditions).join(found, found.c.idea_id == Idea.id).order_by(found.c.rank)
+        query = _sorted(query, filters.sort).limit(page_size + 1).offset((page - 1) * page_size)
+    else:
+        counting, query = _browsing(viewer, board_id, filters.stage, filters.tag, filters.sort,
+                                    page, page_size)  # fmt: skip
+        found = session.scalar(counting) or 0
+        total, capped = min(found, COUNT_CAP), found > COUNT_CAP
+    rows = session.execute(query).all()
     items = [
         _idea_row(row, row.author_name, row.board_slug, row.board_name) for row in rows[:page_size]
     ]
     _attach_viewer_votes_and_tags(session, viewer, items)
     return Page(items=items, number=page, size=page_size, total=total, capped=capped,
                 more=len(rows) > page_size and page < last_page)  # fmt: skip
+
+
+def _list_conditions(viewer: Viewer, board_id: int | None, stage, tag: str | None) -> list:
+    conditions = [ideas_visible_to(viewer), Idea.stage != stages.Stage.merged]
+    if board_id is not None:
+        conditions.append(Idea.board_id == board_id)
+    if stage is not None:
+        conditions.append(Idea.stage == stage)
+    if tag:
+        conditions.append(Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == tag)))
+    return conditions
+
+
+def _listed(conditions: list):
+    return (
+        select(*ROW_COLUMNS, User.display_name.label("author_name"),
+               Board.slug.label("board_slug"), Board.name.label("board_name"))
+        .join(User, User.id == Idea.author_id)
+        .join(Board, Board.id == Idea.board_id)
+        .where(*conditions)
+    )  # fmt: skip
+
+
+def _sorted(query, sort: Sort):
+    if sort == Sort.new:
+        return query.order_by(Idea.created_at.desc(), Idea.id.desc())
+    if sort == Sort.trending:
+        return query.order_by(Idea.trend.desc(), Idea.id.desc())
+    return query.order_by(Idea.vote_count.desc(), Idea.id.desc())
+
+
+@functools.lru_cache(maxsize=1024)
+def _browsing(viewer: Viewer, board_id, stage, tag, sort: Sort, page: int, page_size: int):
+    """The count (up to COUNT_CAP + 1) and the page of a board without a search, built once
+    per viewer, filters and page: building them costs more than running them."""
+    conditions = _list_conditions(viewer, board_id, stage, tag)
+    counted = select(Idea.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    query = _sorted(_listed(conditions), sort).limit(page_size + 1).offset((page - 1) * page_size)
+    return select(func.count()).select_from(counted), query
 
 
 def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[IdeaRow]) -> None:
