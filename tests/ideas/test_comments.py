@@ -111,7 +111,9 @@ def test_a_long_conversation_shows_its_latest_comments_and_pages_back(make, clie
     in_order = [
         body[7:10]
         for body in session.scalars(
-            select(Comment.body).where(Comment.idea_id == idea.id).order_by(Comment.created_at)
+            select(Comment.body)
+            .where(Comment.idea_id == idea.id)
+            .order_by(Comment.created_at, Comment.id)
         )
     ]
 
