@@ -197,7 +197,8 @@ def people_who_may_read(note) -> ColumnElement[bool]:
 
 
 def _recipients(visibility: Visibility, audience) -> ColumnElement[bool]:
-    verified = User.email_verified_at.is_not(None)
+    # Blocked people get no email at all.
+    verified = and_(User.email_verified_at.is_not(None), User.blocked_at.is_(None))
     staff = User.role.in_(STAFF_ROLES)
     if visibility == Visibility.internal:
         return and_(verified, staff)

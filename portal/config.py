@@ -61,6 +61,7 @@ DEFAULTS = {
     "LANGUAGES": {"en": "English", "zh": "简体中文"},
     "VERIFY_LINK_MAX_AGE": 3 * 24 * 3600,
     "RESET_LINK_MAX_AGE": 2 * 3600,
+    "INVITATION_LINK_MAX_AGE": 7 * 24 * 3600,
     "COMMENT_EDIT_WINDOW_SECONDS": 15 * 60,
     "IDEAS_PER_PAGE": 20,
     "RATELIMIT_HEADERS_ENABLED": True,

@@ -59,7 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -71,6 +71,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 WRITER_OPTION = "feedloop_writer"
+BUSY_TIMEOUT_MS = 5000
 WRITES_ON_GET = "feedloop_writes_on_get"
 
 
@@ -144,6 +145,30 @@ class Database:
             yield reader
         finally:
             reader.close()
+
+    @contextmanager
+    def impatient(self, wait_ms: int = 250) -> Iterator[Session]:
+        """A short write transaction of its own, committed on leaving, that gives up (raises
+        OperationalError) rather than wait more than `wait_ms` for another writer's lock: for
+        writes worth skipping rather than waiting for (the time of a sign-in)."""
+        session = self._current().session_factory()
+        try:
+            connection = session.connection()
+            raw = connection.connection.dbapi_connection
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            else:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+            try:
+                yield session
+                session.flush()
+            finally:
+                if sqlite:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            session.commit()
+        finally:
+            session.close()
 
     def new_session(self) -> Session:
         """A writing session outside the request's, for workers that own their transactions."""

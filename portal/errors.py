@@ -42,3 +42,8 @@ class InvalidLink(DomainError):
 
 class LinkAlreadyUsed(InvalidLink):
     message = _l("This link has been used already. Sign in with your password instead.")
+
+
+class PersonBlocked(DomainError):
+    message = _l("Your account is blocked: you can no longer post, vote, comment or follow.")
+    status = 403

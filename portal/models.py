@@ -21,6 +21,7 @@ from portal.ideas.models import (
 )
 from portal.lifecycle.models import StageChange
 from portal.notify.models import DigestItem, NotificationPreference, OutboxMessage
+from portal.people.models import Invitation
 from portal.priority.models import IdeaRating, PriorityFactor
 from portal.settings.models import Setting
 from portal.subscribers.models import Subscriber
@@ -29,6 +30,7 @@ from portal.verification.models import VerificationAnswer
 __all__ = [
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
+    "Invitation",
     "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
     "OutboxMessage", "ReleaseNote", "ReleaseNoteAudience", "ReleaseNoteIdea", "StageChange",
     "SearchEntry", "SearchWord", "Subscriber", "Tag", "User", "VerificationAnswer", "Vote",

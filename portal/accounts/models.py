@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -61,8 +61,13 @@ class OrganisationDomain(Base):
 
 class User(Base):
     __tablename__ = "user_account"
-    # Staff pick lists (owners, filters) read the few staff among many customers.
-    __table_args__ = (Index("ix_user_account_role_name", "role", "display_name"),)
+    __table_args__ = (
+        # Staff pick lists (owners, filters) read the few staff among many customers.
+        Index("ix_user_account_role_name", "role", "display_name"),
+        # The admin's people list: by role newest first, and by name prefix (any case).
+        Index("ix_user_account_role_id", "role", "id"),
+        Index("ix_user_account_blocked_id", "blocked_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
@@ -77,6 +82,11 @@ class User(Base):
     # Changing it invalidates every "remember me" cookie and reset link issued before.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written by the sign-in itself (one UPDATE), never on an ordinary request.
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A blocked person cannot sign in, post, vote, comment or follow, and gets no email.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    blocked_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     # Flask-Login's protocol
     is_active = True
@@ -98,12 +108,20 @@ class User(Base):
         return self.email_verified_at is not None
 
     @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
+
+    @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:
         return self.role in ADMIN_ROLES
+
+
+# Search by name prefix in any case: a range on lower(display_name).
+Index("ix_user_account_name_lower", func.lower(User.display_name))
 
 
 class Membership(Base):

@@ -7,7 +7,7 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Membership, Organisation, OrganisationDomain, Role, Tier, User
@@ -218,14 +218,6 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
-def store_password_hash(session: Session, user_id: int, password_hash: str) -> None:
-    """Keep a hash computed before the transaction (an upgrade to today's parameters)."""
-    user = session.get(User, user_id)
-    if user is not None:
-        user.password_hash = password_hash
-        session.flush()
-
-
 def end_all_sessions(session: Session, user: User) -> None:
     """Sign the person out everywhere: every session and "remember me" cookie stops working."""
     user.session_token = secrets.token_hex(16)
@@ -240,13 +232,32 @@ def load_user_for_session(session: Session, session_id: str) -> User | None:
     user = session.get(User, int(user_id))
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
-    return user
+    return None if user.is_blocked else user
+
+
+def record_sign_in(session: Session, user_id: int) -> None:
+    """Note when the person signed in: one UPDATE per sign-in, never a write on an ordinary
+    request."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(last_signed_in_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def store_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    """Keep a hash computed before the transaction (an upgrade to today's parameters)."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.password_hash = password_hash
+        session.flush()
 
 
 def request_password_reset(session: Session, email: str) -> None:
     """Email a reset link if the address has an account; say nothing either way."""
     user = get_user_by_email(session, email)
-    if user is None:
+    if user is None or user.is_blocked:
         return
     token = _serializer(RESET_SALT).dumps({"user": user.id, "token": user.session_token})
     enqueue(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -12,6 +12,8 @@ from portal.db import Base, UTCDateTime, utcnow
 
 class AuditEntry(Base):
     __tablename__ = "audit_entry"
+    # A thing's history (a person's, say), newest first.
+    __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)

@@ -20,6 +20,7 @@ from portal.errors import (
     EditWindowClosed,
     EmailNotVerified,
     NotAllowed,
+    PersonBlocked,
     VotingClosed,
 )
 from portal.events.service import EventKind, record_event
@@ -59,8 +60,15 @@ def idea_slug(title: str) -> str:
 
 
 def _require_verified(person: User) -> None:
+    """Posting, voting and commenting take a proved address, and an account not blocked."""
+    _require_not_blocked(person)
     if not person.is_verified:
         raise EmailNotVerified()
+
+
+def _require_not_blocked(person: User) -> None:
+    if person.is_blocked:
+        raise PersonBlocked()
 
 
 def submit_idea(
@@ -199,6 +207,7 @@ def can_edit_comment(comment: Comment, person_id: int | None) -> bool:
 
 
 def edit_comment(session: Session, *, comment: Comment, editor: User, body: str) -> Comment:
+    _require_not_blocked(editor)
     if not can_edit_comment(comment, editor.id):
         raise EditWindowClosed()
     comment.body = body.strip()
@@ -232,6 +241,8 @@ def follow_idea(
     session: Session, *, idea: Idea, person: User, reason: FollowReason = FollowReason.chose
 ) -> None:
     """Follow an idea. Automatic follows (voting, commenting) respect an earlier unfollow."""
+    if reason == FollowReason.chose:
+        _require_not_blocked(person)
     follower = session.scalar(select(Follower).filter_by(idea_id=idea.id, user_id=person.id))
     if follower is None:
         session.add(Follower(idea_id=idea.id, user_id=person.id, reason=reason))

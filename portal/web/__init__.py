@@ -128,7 +128,7 @@ def release_category_label(category: str) -> str:
 
 def register_blueprints(app: Flask) -> None:
     import portal.web.public.findable  # noqa: F401  (routes on the public blueprint)
-    from portal.web.account import following, solved  # noqa: F401  (routes on the account bp)
+    from portal.web.account import following, invitations, solved  # noqa: F401  (account bp)
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.health import bp as health_bp

@@ -2,6 +2,7 @@
 
 from flask import session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import OperationalError
 
 from portal.accounts import service
 from portal.accounts.models import User
@@ -20,6 +21,13 @@ def _fresh_session() -> None:
 
 
 def sign_in(user: User, *, remember: bool = False) -> None:
+    """Sign the person in and note when, in a write of its own that another writer's lock does
+    not hold up: the time of a sign-in is not worth making the person wait."""
+    try:
+        with db.impatient() as writing:
+            service.record_sign_in(writing, user.id)
+    except OperationalError:
+        pass
     _fresh_session()
     login_user(user, remember=remember)
 

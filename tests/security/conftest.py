@@ -20,6 +20,7 @@ from portal.ideas import service as ideas
 from portal.ideas.models import Channel, Comment, Visibility
 from portal.lifecycle.stages import Stage
 from portal.notify.models import OutboxMessage
+from portal.people.models import Invitation
 from portal.priority.models import PriorityFactor
 from portal.subscribers.models import Subscriber
 from tests.conftest import PASSWORD
@@ -58,6 +59,7 @@ class World:
     factor_id: int = 0
     message_id: int = 0
     subscriber_id: int = 0
+    invitation_id: int = 0
 
     def params_for(self, visibility: Visibility) -> dict[str, object]:
         """A value for every URL parameter the app's routes take, pointing at `visibility`."""
@@ -71,6 +73,8 @@ class World:
             "factor_id": self.factor_id,
             "message_id": self.message_id,
             "subscriber_id": self.subscriber_id,
+            "user_id": self.people["member"].id,
+            "invitation_id": self.invitation_id,
             "note_id": thing.note_id,
             "token": "not-a-valid-token",
             "filename": "style.css",
@@ -141,6 +145,10 @@ def world(make, session) -> World:
     session.add(subscriber)
     session.commit()
     built.subscriber_id = subscriber.id
+    invitation = Invitation(email="invitee@vendor.example", role=Role.staff, nonce="0" * 32)
+    session.add(invitation)
+    session.commit()
+    built.invitation_id = invitation.id
     assert session.scalar(
         select(Membership.id).where(Membership.user_id == built.people["unverified"].id)
     ), "the unverified person must hold a membership row for the test to mean anything"

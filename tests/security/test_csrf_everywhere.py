@@ -106,6 +106,7 @@ def would_change_something(world) -> dict:
         "factor_id": str(world.factor_id),
         "value": "3",
         "tags": "forged",
+        "role": "admin",
     }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, PathConverter, RequestRedirect
 
-from portal.db import Base
+from portal.db import Base, utcnow
 from portal.feedback.models import Feedback
 from portal.ideas.models import Channel, Comment, Idea, Visibility
 from portal.notify.models import OutboxMessage
@@ -171,6 +171,7 @@ class Scene:
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     clients: dict = field(default_factory=dict)
     released_idea_id: int | None = None
+    blocked_id: int | None = None
     asker_id: int = 0
 
     def client_for(self, role: str, fresh: bool = False):
@@ -265,6 +266,33 @@ class Scene:
             url = answer_url(self.asker_id, self.released_idea_id, True)
         return url.removeprefix(self.app.config["BASE_URL"])
 
+    def fresh_invitation_path(self) -> str:
+        """The page an invitation email's link opens, for a new pending invitation (the link
+        works once)."""
+        from portal.people.models import Invitation
+        from portal.people.service import invitation_path
+        from portal.roles import Role
+
+        self.session.rollback()
+        invitation = Invitation(email=self.unique_email(), role=Role.staff, nonce="1" * 32)
+        self.session.add(invitation)
+        self.session.commit()
+        with self.app.app_context():
+            return invitation_path(invitation)
+
+    def blocked_person_path(self) -> str:
+        """An admin's page of a blocked person (made once per scene): it offers to unblock."""
+        from portal.accounts.service import create_user
+
+        if self.blocked_id is None:
+            self.session.rollback()
+            person = create_user(self.session, email="blocked@fuzz.example", password_hash="x",
+                                 display_name="Blocked", verified=True)  # fmt: skip
+            person.blocked_at = utcnow()
+            self.session.commit()
+            self.blocked_id = person.id
+        return f"/admin/people/{self.blocked_id}"
+
     def seeds(self, role: str) -> list[str]:
         """Every GET route of the URL map, filled for every visibility, plus pages a link in an
         email or a personal state leads to."""
@@ -285,7 +313,9 @@ class Scene:
         # crawl's page budget must not run out before it reaches them.
         emailed = [self.unsubscribe_path(), *self.subscription_paths(), self.solved_path()]
         if role == "anonymous":
-            emailed.append(self.fresh_reset_path())
+            emailed += [self.fresh_reset_path(), self.fresh_invitation_path()]
+        if role == "admin":
+            emailed.append(self.blocked_person_path())
         return list(dict.fromkeys(emailed + seeds))
 
 
@@ -465,7 +495,7 @@ class Crawl:
     query_names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
-def crawl(scene: Scene, findings: Findings, roles=ROLES, budget: int = 70) -> Crawl:
+def crawl(scene: Scene, findings: Findings, roles=ROLES, budget: int = 90) -> Crawl:
     """GET what each role can reach from every route of the URL map, following same-site links
     a bounded number of times, and collect the forms and query argument names."""
     result = Crawl()
@@ -727,6 +757,8 @@ def fresh_action(scene: Scene, form: Form) -> str:
     """Forms whose target is used up by one valid submission get a new target each time."""
     if form.endpoint == "account.reset_password":
         return scene.fresh_reset_path()
+    if form.endpoint == "account.accept_invitation":
+        return scene.fresh_invitation_path()
     if form.endpoint in ("admin.feedback_link", "admin.feedback_to_idea"):
         return re.sub(r"/feedback/\d+/", f"/feedback/{scene.fresh_feedback_id()}/", form.action)
     return form.action

@@ -253,6 +253,12 @@ ADMIN_ONLY_FORMS = {
     "admin.outbox_retry": {"action": "on"},
     "admin.subscriber_remove": {"action": "on"},
     "admin.auto_close_save": {"enabled": "y", "days": "21", "percent": "70", "min_answers": "3"},
+    "admin.people_invite": {"email": "invited@vendor.example", "role": "staff"},
+    "admin.person_role": {"role": "staff"},
+    "admin.person_block": {"reason": "Changed by the test"},
+    "admin.person_unblock": {"action": "off"},
+    "admin.invitation_resend": {"action": "on"},
+    "admin.invitation_revoke": {"action": "off"},
 }
 
 

@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.notify.models import Topic
 from portal.notify.service import TOPIC_LABEL
@@ -105,4 +105,17 @@ class SolvedForm(Form):
                 message=_l("Keep the comment under %(max)d characters.", max=COMMENT_MAX_LENGTH),
             )
         ],
+    )
+
+
+class AcceptInvitationForm(Form):
+    """The invitee's name and password; someone who already has an account may keep theirs."""
+
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=10, max=256, message=_l("Use at least 10 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Repeat it"), validators=[EqualTo("password", _l("The two passwords differ."))]
     )

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.accounts import service
@@ -24,6 +25,7 @@ from portal.web.render import render
 bp = Blueprint("account", __name__)
 
 CHECK_INBOX = "account/check_inbox.html"
+BLOCKED = _l("This account is blocked. If you think this is a mistake, contact the portal's team.")
 SIGNED_UP_AS = "signed_up_as"
 
 
@@ -119,7 +121,10 @@ def signin():
     if form.validate_on_submit():
         with db.reading() as reading:  # the slow hash check holds no write lock
             user = service.authenticate(reading, email=form.email.data, password=form.password.data)
-        if user is not None:
+        if user is not None and user.is_blocked:
+            # Only after the right password: this says no more than a sign-in would.
+            form.form_errors.append(BLOCKED)
+        elif user is not None:
             upgraded = upgraded_hash(user.password_hash, form.password.data)
             if upgraded:
                 service.store_password_hash(db.session, user.id, upgraded)

@@ -6,6 +6,7 @@ from portal.web.admin import (  # noqa: F401
     inbox,
     organisations,
     outbox,
+    people,
     review,
     roadmap,
     settings,

@@ -25,6 +25,7 @@ from wtforms.validators import (
 
 from portal.ideas.models import Channel, Grade, Kind, Severity
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
+from portal.roles import Role
 from portal.settings.service import MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
 from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
 
@@ -303,3 +304,35 @@ class AutoCloseForm(Form):
             percent=self.percent.data,
             min_answers=self.min_answers.data,
         )
+
+
+ROLE_LABELS = {
+    Role.customer: _l("Customer"),
+    Role.staff: _l("Staff"),
+    Role.admin: _l("Admin"),
+}
+
+
+class InviteForm(Form):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(_l("Enter a valid email address.")), Length(max=255)],
+    )
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
+    role = SelectField(
+        _l("Role"),
+        default=Role.staff.value,
+        choices=[(r.value, ROLE_LABELS[r]) for r in (Role.staff, Role.admin)],
+    )
+
+
+class RoleForm(Form):
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+
+
+class BlockForm(Form):
+    reason = StringField(
+        _l("Reason (optional)"),
+        validators=[Length(max=500)],
+        description=_l("Kept in the audit log; the person is not told."),
+    )

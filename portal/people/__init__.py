@@ -1,0 +1,1 @@
+"""Members and roles: the admin's list of people, staff invitations, role changes and blocking."""
