@@ -979,7 +979,7 @@ CATALOGUE: list[Entry] = [
         BILLING,
         "collect",
         "smb",
-        "Notifications",
+        "",
         "Send invoices to a billing address",
         "Invoices go to the account owner, who forwards them to our accounts team. Let us add "
         "a billing contact who receives the invoices directly.",
