@@ -253,6 +253,7 @@ ADMIN_ONLY_FORMS = {
     "admin.outbox_retry": {"action": "on"},
     "admin.subscriber_remove": {"action": "on"},
     "admin.auto_close_save": {"enabled": "y", "days": "21", "percent": "70", "min_answers": "3"},
+    "admin.currency_save": {"currency": "EUR"},
 }
 
 

@@ -1,5 +1,7 @@
 import re
 
+from babel.numbers import get_currency_name
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -25,7 +27,7 @@ from wtforms.validators import (
 
 from portal.ideas.models import Channel, Grade, Kind, Severity
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
-from portal.settings.service import MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
+from portal.settings.service import CURRENCIES, MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
 from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
 
 MAX_ARR = 10**15
@@ -303,3 +305,16 @@ class AutoCloseForm(Form):
             percent=self.percent.data,
             min_answers=self.min_answers.data,
         )
+
+
+class CurrencyForm(Form):
+    """The currency organisations' ARR is kept in, named in the viewer's language."""
+
+    currency = SelectField(_l("Currency of ARR amounts"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = str(get_locale())
+        self.currency.choices = [
+            (code, f"{code} · {get_currency_name(code, locale=language)}") for code in CURRENCIES
+        ]
