@@ -1,4 +1,7 @@
-"""Realistic demo data: boards, organisations with ARR and tier, customers, ideas in every stage."""
+"""Realistic demo data: boards, organisations with ARR and tier, customers, and the ideas of
+`portal.demo_catalogue` in every stage, with votes from the organisations that would ask for
+each (so demand, score and grade differ from idea to idea), comments, merges, feedback, staff
+ratings, a roadmap, release notes and subscribers."""
 
 from __future__ import annotations
 
