@@ -1,4 +1,7 @@
-"""Realistic demo data: boards, organisations with ARR and tier, customers, ideas in every stage."""
+"""Realistic demo data: boards, organisations with ARR and tier, customers, and the ideas of
+`portal.demo_catalogue` in every stage, with votes from the organisations that would ask for
+each (so demand, score and grade differ from idea to idea), comments, merges, feedback, staff
+ratings, a roadmap, release notes and subscribers."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import random
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -14,6 +17,14 @@ from portal.accounts.models import Membership, Organisation, OrganisationDomain,
 from portal.accounts.passwords import hash_password
 from portal.changelog.models import Category, ReleaseNote, ReleaseNoteIdea
 from portal.db import utcnow
+from portal.demo_catalogue import (
+    BUG_COMMENTS,
+    CATALOGUE,
+    FEATURE_COMMENTS,
+    FEEDBACK,
+    TAGS,
+    Entry,
+)
 from portal.feedback.models import Feedback
 from portal.ideas import trending
 from portal.ideas.models import (
@@ -57,54 +68,12 @@ BOARDS = [
      Visibility.customers),
 ]  # fmt: skip
 
-TAGS = ["Reporting", "Integrations", "Permissions", "Performance", "Notifications", "Export"]
-
 FIRST_NAMES = [
     "Alice", "Bruno", "Chen", "Dana", "Emeka", "Fatima", "Gao", "Hannah", "Ivan", "Jia",
     "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tomoko",
 ]  # fmt: skip
 LAST_NAMES = ["Smith", "Wang", "Garcia", "Müller", "Okafor", "Li", "Novak", "Sato", "Kaur", "Rossi"]
 
-SUBJECTS = [
-    "dark mode", "CSV export of reports", "single sign-on with Okta", "Slack notifications",
-    "bulk edit of shipments", "custom fields on orders", "two-factor authentication",
-    "offline mode on mobile", "audit log export", "Salesforce sync", "scheduled reports",
-    "role-based permissions per team", "faster dashboard loading", "invoice PDF in Chinese",
-    "multi-currency invoices", "webhooks for status changes", "Gantt view of projects",
-    "API rate limit increase", "saved filters", "keyboard shortcuts", "Jira integration",
-    "push notifications for approvals", "data retention settings", "sub-accounts for branches",
-    "WeChat login", "annual billing discount", "usage-based plan", "barcode scanning",
-    "print labels from mobile", "Excel import",
-]  # fmt: skip
-FEATURE_TEMPLATES = ["Add {s}", "Support {s}", "{S} for the whole team", "Please add {s}"]
-BUG_TEMPLATES = [
-    "{S} fails on large accounts",
-    "{S} shows wrong totals",
-    "Error 500 with {s}",
-    "{S} is very slow since the last update",
-]
-FEATURE_BODIES = [
-    "We run **{n} teams** on Feedloop and this comes up every week.\n\n- today we work around it "
-    "by hand\n- it costs us about {h} hours a month",
-    "Our competitor already offers this, and two of our prospects asked for it in demos.",
-    "This blocks our roll-out to the remaining {n} sites.",
-]
-BUG_BODIES = [
-    "Steps:\n\n1. open the page\n2. choose *All branches*\n3. wait\n\nExpected it to work, "
-    "but it does not.",
-    "Since last week this fails for **{n} of our users**; we lose about {h} hours a month.",
-]
-COMMENTS = [
-    "We need this too. +1 from our operations team.",
-    "Any update on this? It is our most requested item.",
-    "Thanks for picking this up! Happy to test a beta.",
-    "A workaround we use: export to a spreadsheet and filter there.",
-    "This would save us **hours** every week.",
-]
-STAGE_WEIGHTS = [
-    (Stage.collect, 40), (Stage.analyze, 20), (Stage.plan, 18), (Stage.execute, 12),
-    (Stage.verify, 10), (Stage.closed, 10), (Stage.declined, 8), (Stage.merged, 2),
-]  # fmt: skip
 PATHS = {
     Stage.collect: [Stage.collect],
     Stage.analyze: [Stage.collect, Stage.analyze],
@@ -123,9 +92,15 @@ MESSAGES = {
     Stage.verify: "Shipped! Let us know whether it solves your need.",
     Stage.closed: "",
     Stage.declined: "Not for now: it does not fit this year's focus. We keep listening.",
-    Stage.merged: "Duplicate of an existing idea.",
 }
-IDEA_COUNT = 120
+IDEA_COUNT = len(CATALOGUE)
+# How many people of each asking organisation vote, by who asks (see portal.demo_catalogue).
+PEOPLE_PER_ORGANISATION = {"many": (2, 5), "smb": (2, 4), "key": (1, 3), "one": (1, 3)}
+# The staff ratings an idea gets, by who asks for it: (lowest, highest) of a 0-5 scale.
+RATING_RANGES = {
+    "many": (3, 5), "key": (3, 5), "smb": (2, 4), "named": (2, 4), "one": (1, 3), "none": (0, 2),
+}  # fmt: skip
+SEVERITY_URGENCY = {Severity.s1: 5, Severity.s2: 4, Severity.s3: 2, Severity.s4: 1}
 
 
 def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
@@ -158,6 +133,7 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
     customers = [person(DEMO_CUSTOMER, "Alice Smith")]
     session.flush()
     session.add(Membership(user_id=customers[0].id, organisation_id=organisations[0][0].id))
+    members = {organisations[0][0].id: [customers[0]]}
     for index in range(1, 40):
         organisation, domain = organisations[index % len(organisations)]
         first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[index % len(LAST_NAMES)]
@@ -166,60 +142,51 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         customers.append(user)
         session.flush()
         session.add(Membership(user_id=user.id, organisation_id=organisation.id))
+        members.setdefault(organisation.id, []).append(user)
 
-    boards = []
+    boards = {}
     for position, (slug, name, description, visibility) in enumerate(BOARDS):
         board = Board(slug=slug, name=name, description=description, visibility=visibility,
                       position=position)  # fmt: skip
         session.add(board)
-        boards.append(board)
-    tags = [Tag(slug=slugify(name), name=name) for name in TAGS]
-    session.add_all(tags)
+        boards[slug] = board
+    tags = {name: Tag(slug=slugify(name), name=name) for name in TAGS}
+    session.add_all(tags.values())
     session.flush()
 
+    asking = _Asking(rng, [o for o, _d in organisations], members)
     ideas_by_stage: dict[Stage, list[Idea]] = {}
-    stages = [stage for stage, _ in STAGE_WEIGHTS]
-    weights = [weight for _, weight in STAGE_WEIGHTS]
-    for number in range(IDEA_COUNT):
-        subject = SUBJECTS[number % len(SUBJECTS)]
-        kind = Kind.bug if number % 5 == 4 else Kind.feature
-        templates = BUG_TEMPLATES if kind == Kind.bug else FEATURE_TEMPLATES
-        # Each subject comes round four times, each time with another template: no two
-        # ideas share a title. Only the first letter is raised, so "Okta" and "WeChat" keep theirs.
-        template = templates[(number // len(SUBJECTS)) % len(templates)]
-        title = template.format(s=subject, S=subject[0].upper() + subject[1:])
-        # The first ideas cover every stage; the rest follow a realistic spread.
-        stage = stages[number] if number < len(stages) else rng.choices(stages, weights)[0]
-        author = rng.choice(customers)
+    demo_ideas: list[tuple[Entry, Idea]] = []
+    for entry in CATALOGUE:
+        voters = asking.people(entry.demand)
+        author = voters[0]
+        board = boards[entry.board]
         created = now - timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 23))
-        board = boards[number % len(boards)]
-        bodies = BUG_BODIES if kind == Kind.bug else FEATURE_BODIES
-        body = rng.choice(bodies).format(n=rng.randint(2, 40), h=rng.randint(2, 30))
         idea = Idea(
-            board_id=board.id, author_id=author.id, title=title, slug=idea_slug(title), body=body,
-            kind=kind, stage=stage, visibility=board.visibility, created_at=created,
-            updated_at=created,
+            board_id=board.id, author_id=author.id, title=entry.title,
+            slug=idea_slug(entry.title), body=entry.body, kind=entry.kind, stage=entry.stage,
+            visibility=board.visibility, created_at=created, updated_at=created,
+            severity=entry.severity,
         )  # fmt: skip
-        if kind == Kind.bug:
-            idea.severity = rng.choice(list(Severity))
-        if stage in (Stage.plan, Stage.execute):
+        if entry.stage in (Stage.plan, Stage.execute):
             idea.horizon = rng.choice(list(Horizon))
-        if stage not in (Stage.collect,):
+        if entry.stage != Stage.collect:
             idea.owner_id = staff.id
         session.add(idea)
         session.flush()
-        ideas_by_stage.setdefault(stage, []).append(idea)
+        ideas_by_stage.setdefault(entry.stage, []).append(idea)
+        demo_ideas.append((entry, idea))
         access.set_visibility(session, idea, board)
-        for tag in rng.sample(tags, rng.randint(0, 2)):
-            session.add(IdeaTag(idea_id=idea.id, tag_id=tag.id))
+        for name in entry.tags:
+            session.add(IdeaTag(idea_id=idea.id, tag_id=tags[name].id))
 
-        path = PATHS[stage]
+        path = PATHS[entry.stage]
         moments = sorted(created + (now - created) * rng.random() for _ in path[1:])
         previous = None
         idea.stage_changed_at = moments[-1] if moments else created
-        if stage != Stage.collect:
+        if entry.stage != Stage.collect:
             idea.first_response_at = moments[0]
-        if kind == Kind.bug and stage in (Stage.verify, Stage.closed):
+        if entry.kind == Kind.bug and entry.stage in (Stage.verify, Stage.closed):
             idea.resolved_at = moments[-1]
         for step, moment in zip(path, [created, *moments], strict=True):
             session.add(StageChange(
@@ -229,23 +196,29 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
             ))  # fmt: skip
             previous = step
 
-        voters = {author.id: author, **{c.id: c for c in rng.sample(customers, rng.randint(0, 25))}}
-        cast_at = [created + (now - created) * rng.random() for _ in voters]
-        for voter, moment in zip(voters.values(), cast_at, strict=True):
+        # The author votes first; the others over the idea's life.
+        cast_at = [created, *(created + (now - created) * rng.random() for _ in voters[1:])]
+        for voter, moment in zip(voters, cast_at, strict=True):
             session.add(Vote(idea_id=idea.id, user_id=voter.id, created_at=moment))
             reason = FollowReason.authored if voter is author else FollowReason.voted
             session.add(Follower(idea_id=idea.id, user_id=voter.id, reason=reason))
         idea.vote_count = len(voters)
         idea.trend = trending.total(cast_at)
 
-        comment_count = rng.choice([0, 0, 1, 2, 3])
-        for body in rng.sample(COMMENTS, comment_count):  # never the same words twice
-            commenter = rng.choice([*customers, staff])
-            session.add(Comment(idea_id=idea.id, author_id=commenter.id, body=body,
-                                created_at=created + (now - created) * rng.random()))  # fmt: skip
-        idea.comment_count = comment_count
-    _link_merged_ideas(session, ideas_by_stage)
-    _add_feedback(session, rng, customers, organisations, staff, ideas_by_stage)
+        said = entry.comments or tuple(
+            rng.sample(BUG_COMMENTS if entry.kind == Kind.bug else FEATURE_COMMENTS,
+                       rng.choice([0, 0, 1, 2]))
+        )  # fmt: skip
+        others = [voter for voter in voters if voter is not author] or customers
+        moments = sorted(created + (now - created) * rng.random() for _ in said)
+        for body, moment in zip(said, moments, strict=True):
+            session.add(Comment(idea_id=idea.id, author_id=rng.choice(others).id, body=body,
+                                created_at=moment))  # fmt: skip
+        idea.comment_count = len(said)
+    session.flush()
+    by_title = {idea.title: idea for _entry, idea in demo_ideas}
+    _link_merged_ideas(session, demo_ideas, by_title)
+    _add_feedback(session, rng, customers, staff, by_title)
     session.flush()
     _order_the_roadmap(ideas_by_stage)
     notes = _write_release_notes(session, ideas_by_stage, staff, now)
@@ -253,7 +226,7 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
     subscribers = _add_subscribers(session, customers, now)
     answers = _answer_the_question(session, rng, ideas_by_stage)
     ensure_default_factors(session)
-    _rate_some_ideas(session, rng, ideas_by_stage, staff)
+    _rate_ideas(session, rng, demo_ideas, staff)
     refresh_all_scores(session)
     session.commit()
     return (
@@ -263,6 +236,39 @@ def load_demo(session: Session, *, force: bool = False, seed: int = 42) -> str:
         f"Sign in as {DEMO_CUSTOMER} (customer), {DEMO_STAFF} (staff) or {DEMO_ADMIN} (admin), "
         f"password {DEMO_PASSWORD}. Admin id {admin.id}."
     )
+
+
+class _Asking:
+    """Who votes for an idea, by its catalogue `demand`: the skew that makes scores differ."""
+
+    def __init__(self, rng: random.Random, organisations: list[Organisation], members) -> None:
+        self.rng, self.organisations, self.members = rng, organisations, members
+        self.by_key = {o.domains[0].domain.split(".")[0]: o for o in organisations}
+
+    def people(self, demand: str) -> list[User]:
+        """The people asking, the author first."""
+        rng = self.rng
+        if demand == "none":
+            everyone = [user for people in self.members.values() for user in people]
+            return [rng.choice(everyone)]
+        if demand.startswith("@"):
+            chosen, lowest, highest = [self.by_key[k] for k in demand[1:].split("+")], 1, 3
+        else:
+            lowest, highest = PEOPLE_PER_ORGANISATION[demand]
+            key = [o for o in self.organisations if o.tier == Tier.key]
+            standard = [o for o in self.organisations if o.tier != Tier.key]
+            chosen = {
+                "many": lambda: rng.sample(self.organisations, rng.randint(4, 6)),
+                "smb": lambda: rng.sample(standard, rng.choice([1, 2, 2, 3])),
+                "key": lambda: rng.sample(key, rng.randint(1, 2)),
+                "one": lambda: [rng.choice(self.organisations)],
+            }[demand]()
+        people = []
+        for organisation in chosen:
+            staff = self.members[organisation.id]
+            people += rng.sample(staff, min(len(staff), rng.randint(lowest, highest)))
+        rng.shuffle(people)
+        return people
 
 
 # (days ago it was published, or None for the draft, negative for the scheduled one; category;
@@ -413,50 +419,72 @@ def _released_on(session, idea, moment, message: str) -> None:
     idea.first_response_at = changes[1].created_at if len(changes) > 1 else None
 
 
-FEEDBACK = [
-    (Channel.lost_deal, "Lost the Northwind deal: they need SSO with Okta before they sign."),
-    (Channel.churn, "Cancelled because exporting reports to Excel takes us a day every month."),
-    (Channel.nps, "Score 6. The mobile app is slow when we scan barcodes in the warehouse."),
-    (Channel.support, "Ticket #4411: invoices show the wrong currency for our Shanghai branch."),
-    (Channel.email, "Could you add a dark mode? Our night shift finds the dashboard too bright."),
-    (Channel.internal, "Sales: three prospects asked for a Salesforce sync this quarter."),
-    (Channel.strategy, "Goal for 2027: win logistics companies in Asia Pacific."),
-]
+def _link_merged_ideas(session: Session, demo_ideas, by_title) -> None:
+    """Each duplicate points at the idea it repeats, as a real merge leaves it: its votes,
+    followers, tags and comments moved to that idea (one vote per person)."""
+    from portal.lifecycle.service import _move_unique_rows, _recount
+
+    for entry, source in demo_ideas:
+        if entry.duplicate_of is None:
+            continue
+        target = by_title[entry.duplicate_of]
+        for model, person in ((Vote, Vote.user_id), (Follower, Follower.user_id),
+                              (IdeaTag, IdeaTag.tag_id)):  # fmt: skip
+            _move_unique_rows(session, model, person, source.id, target.id)
+        session.execute(
+            update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id)
+        )
+        _recount(session, source)
+        _recount(session, target)
+        source.merged_into_id = target.id
+        last = session.scalars(
+            select(StageChange).where(StageChange.idea_id == source.id)
+            .order_by(StageChange.id.desc()).limit(1)
+        ).one()  # fmt: skip
+        last.public_message = f"Merged into #{target.id}"
 
 
-def _link_merged_ideas(session: Session, ideas_by_stage) -> None:
-    """Merged demo ideas point at an open idea, as a real merge leaves them."""
-    targets = ideas_by_stage.get(Stage.collect, []) + ideas_by_stage.get(Stage.analyze, [])
-    for index, idea in enumerate(ideas_by_stage.get(Stage.merged, [])):
-        if targets:
-            idea.merged_into_id = targets[index % len(targets)].id
-
-
-def _add_feedback(session, rng, customers, organisations, staff, ideas_by_stage) -> None:
-    """Untriaged feedback in the inbox, and some already linked to open ideas."""
-    open_ideas = ideas_by_stage.get(Stage.collect, []) + ideas_by_stage.get(Stage.analyze, [])
+def _add_feedback(session, rng, customers, staff, by_title) -> None:
+    """Untriaged feedback in the inbox, and some already linked to the ideas it asks for."""
     now = utcnow()
-    for index, (channel, words) in enumerate(FEEDBACK * 2):
+    rows = session.execute(select(Membership.user_id, Membership.organisation_id))
+    organisation_of = {user_id: organisation_id for user_id, organisation_id in rows}
+    for index, (channel, words, title) in enumerate(FEEDBACK):
         person = customers[(index * 7) % len(customers)]
-        organisation = organisations[(index * 7) % len(organisations)][0]
-        linked = index >= len(FEEDBACK) and open_ideas
+        idea = by_title[title] if title else None
         session.add(Feedback(
-            person_id=person.id, organisation_id=organisation.id, channel=channel,
-            original_words=words, logged_by_id=staff.id,
+            person_id=person.id, organisation_id=organisation_of.get(person.id),
+            channel=Channel(channel), original_words=words, logged_by_id=staff.id,
             created_at=now - timedelta(days=rng.randint(0, 50)),
-            idea_id=rng.choice(open_ideas).id if linked else None,
-            linked_at=now if linked else None,
+            idea_id=idea.id if idea else None, linked_at=now if idea else None,
         ))  # fmt: skip
 
 
-def _rate_some_ideas(session, rng, ideas_by_stage, staff) -> None:
-    factors = session.scalars(
-        select(PriorityFactor).where(PriorityFactor.source == FactorSource.rating)
-    ).all()
-    for stage in (Stage.analyze, Stage.plan, Stage.execute):
-        for idea in ideas_by_stage.get(stage, []):
-            for factor in factors:
-                session.add(IdeaRating(idea_id=idea.id, factor_id=factor.id,
-                                       value=rng.randint(0, factor.scale_max),
-                                       rated_by_id=staff.id))  # fmt: skip
+def _rate_ideas(session, rng, demo_ideas, staff) -> None:
+    """Staff rate every idea they looked at, the more asked-for ones higher; a bug's urgency
+    follows its severity; declined ideas fit the strategy least."""
+    factors = {
+        factor.name: factor
+        for factor in session.scalars(
+            select(PriorityFactor).where(PriorityFactor.source == FactorSource.rating)
+        )
+    }
+    for entry, idea in demo_ideas:
+        if entry.stage in (Stage.collect, Stage.merged):
+            continue
+        demand = "named" if entry.demand.startswith("@") else entry.demand
+        lowest, highest = RATING_RANGES[demand]
+        for name, factor in factors.items():
+            value = rng.randint(lowest, highest)
+            if name == "Effort":
+                value = rng.randint(1, 5)
+            elif name == "Urgency" and entry.severity:
+                value = SEVERITY_URGENCY[entry.severity]
+            elif name == "Urgency":  # a key account's deal makes it urgent; mostly it is not
+                value = rng.randint(2, 5) if demand in ("key", "named") else rng.randint(0, 3)
+            elif name == "Strategic fit" and entry.stage == Stage.declined:
+                value = rng.randint(0, 1)
+            session.add(IdeaRating(idea_id=idea.id, factor_id=factor.id,
+                                   value=min(value, factor.scale_max),
+                                   rated_by_id=staff.id))  # fmt: skip
     session.flush()

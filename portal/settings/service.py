@@ -1,5 +1,5 @@
-"""Workspace settings: review-queue age, bug SLA hours and the automatic close of released
-ideas. Only admins change them."""
+"""Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas
+and the currency of ARR amounts. Only admins change them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.access import can_change_settings
 from portal.accounts.models import User
 from portal.audit.service import record
-from portal.errors import NotAllowed
+from portal.errors import DomainError, NotAllowed
 from portal.ideas.models import Severity
 from portal.settings.models import Setting
 
@@ -27,6 +27,9 @@ MAX_DECISION_DAYS = 3650
 MAX_SLA_HOURS = 5 * 366 * 24
 MAX_CLOSE_DAYS = 3650
 MAX_MIN_ANSWERS = 100_000
+# The currencies ARR may be kept in (ISO 4217 codes); amounts are whole units of it.
+CURRENCIES = ("USD", "EUR", "GBP", "CNY", "JPY", "CHF", "CAD", "AUD", "SGD", "INR")
+DEFAULT_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,26 @@ def update_settings(
     record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
            decision_days=decision_days,
            sla_hours={s.value: list(h) for s, h in sla_hours.items()})  # fmt: skip
+    session.flush()
+
+
+def get_currency(session: Session) -> str:
+    """The ISO code of the currency organisations' ARR is kept in (one row read, cached by the
+    session's identity map for the rest of the request)."""
+    row = session.get(Setting, "currency")
+    code = row.value.get("code") if row is not None and isinstance(row.value, dict) else None
+    return code if code in CURRENCIES else DEFAULT_CURRENCY
+
+
+def update_currency(session: Session, *, actor: User, currency: str) -> None:
+    """Admin-only: the currency every ARR amount is shown in (the amounts stay as they are)."""
+    if not can_change_settings(actor):
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
+    if currency not in CURRENCIES:
+        raise DomainError(_l("Choose one of the listed currencies."))
+    _put(session, "currency", {"code": currency})
+    record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
+           currency=currency)  # fmt: skip
     session.flush()
 
 

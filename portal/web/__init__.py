@@ -17,6 +17,7 @@ from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.web.caching import register_caching
 from portal.web.error_pages import register_error_pages
 from portal.web.inputs import refuse_unstorable_input
+from portal.web.money import register_money_filters
 from portal.web.row_urls import row_url
 from portal.web.security import register_security_headers
 
@@ -234,6 +235,7 @@ def register_blueprints(app: Flask) -> None:
             _AGES[key] = format_timedelta(delta, threshold=1.0, locale=key[2])
         return _AGES[key]
 
+    register_money_filters(app)
     register_error_pages(app)
     register_security_headers(app)
     register_caching(app)

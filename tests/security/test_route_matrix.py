@@ -259,6 +259,7 @@ ADMIN_ONLY_FORMS = {
     "admin.person_unblock": {"action": "off"},
     "admin.invitation_resend": {"action": "on"},
     "admin.invitation_revoke": {"action": "off"},
+    "admin.currency_save": {"currency": "EUR"},
 }
 
 

@@ -1,5 +1,7 @@
 import re
 
+from babel.numbers import get_currency_name
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -26,7 +28,7 @@ from wtforms.validators import (
 from portal.ideas.models import Channel, Grade, Kind, Severity
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
 from portal.roles import Role
-from portal.settings.service import MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
+from portal.settings.service import CURRENCIES, MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
 from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
 
 MAX_ARR = 10**15
@@ -336,3 +338,16 @@ class BlockForm(Form):
         validators=[Length(max=500)],
         description=_l("Kept in the audit log; the person is not told."),
     )
+
+
+class CurrencyForm(Form):
+    """The currency organisations' ARR is kept in, named in the viewer's language."""
+
+    currency = SelectField(_l("Currency of ARR amounts"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = str(get_locale())
+        self.currency.choices = [
+            (code, f"{code} · {get_currency_name(code, locale=language)}") for code in CURRENCIES
+        ]

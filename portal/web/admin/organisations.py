@@ -9,6 +9,7 @@ from portal.accounts.service import save_organisation
 from portal.db import db
 from portal.web.admin.common import actor, bp
 from portal.web.admin.forms import OrganisationForm
+from portal.web.money import workspace_currency
 from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
 
@@ -35,6 +36,7 @@ def organisations_list():
 
 def _form_page(organisation: Organisation | None):
     form = OrganisationForm()
+    form.arr.description = _("In %(currency)s, whole units.", currency=workspace_currency())
     if organisation is not None and not form.is_submitted():
         form.process(
             name=organisation.name,

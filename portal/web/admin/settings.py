@@ -14,12 +14,14 @@ from portal.priority.models import Direction, PriorityFactor
 from portal.settings.service import (
     MAX_DECISION_DAYS,
     MAX_SLA_HOURS,
+    get_currency,
     get_settings,
     update_auto_close,
+    update_currency,
     update_settings,
 )
 from portal.web.admin.common import actor, bp, require_admin
-from portal.web.admin.forms import AutoCloseForm, FactorForm
+from portal.web.admin.forms import AutoCloseForm, CurrencyForm, FactorForm
 from portal.web.inputs import page_arg
 from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
@@ -27,7 +29,7 @@ from portal.web.render import render
 AUDIT_PAGE = 100
 
 
-def _settings_page(status=200, factor_form=None, errors=(), close_form=None):
+def _settings_page(status=200, factor_form=None, errors=(), close_form=None, currency_form=None):
     settings = get_settings(db.session)
     close = settings.auto_close
     return render(
@@ -43,6 +45,8 @@ def _settings_page(status=200, factor_form=None, errors=(), close_form=None):
             percent=close.percent,
             min_answers=close.min_answers,
         ),  # fmt: skip
+        currency_form=currency_form
+        or CurrencyForm(formdata=None, currency=get_currency(db.session)),
         settings=settings,
         severities=list(Severity),
         errors=errors,
@@ -90,6 +94,18 @@ def auto_close_save():
     db.session.commit()
     flash(_("Settings saved."), "success")
     return redirect(url_for("admin.settings_page", _anchor="auto-close-heading"))
+
+
+@bp.post("/settings/currency")
+def currency_save():
+    require_admin()
+    form = CurrencyForm()
+    if not form.validate():
+        return _settings_page(422, currency_form=form)
+    update_currency(db.session, actor=actor(), currency=form.currency.data)
+    db.session.commit()
+    flash(_("Settings saved."), "success")
+    return redirect(url_for("admin.settings_page", _anchor="currency-heading"))
 
 
 @bp.post("/settings/factors", defaults={"factor_id": None})
