@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -118,18 +119,8 @@ def cast_vote(
         _require_verified(voter)
     if not stages.accepts_votes(idea.stage):
         raise VotingClosed()
-    try:
-        # A savepoint, so a concurrent identical vote only undoes this insert, not the request.
-        with session.begin_nested():
-            session.add(
-                Vote(
-                    idea_id=idea.id,
-                    user_id=voter.id,
-                    channel=channel,
-                    original_words=original_words,
-                )
-            )
-    except IntegrityError:
+    if not _insert_vote(session, idea_id=idea.id, user_id=voter.id, channel=channel,
+                        original_words=original_words):  # fmt: skip
         return False
     # SQL-side increment: two voters at once must not overwrite each other's count.
     _add_to_count(session, idea, Idea.vote_count, 1)
@@ -138,6 +129,21 @@ def cast_vote(
                  channel=channel.value)  # fmt: skip
     priority.refresh_score(session, idea)  # demand moved: staff lists sort by the stored score
     return True
+
+
+def _insert_vote(session: Session, **values) -> bool:
+    """Insert the vote unless the person already has one on the idea; returns whether it was
+    added. ON CONFLICT DO NOTHING: a concurrent identical vote (PostgreSQL makes it wait for
+    the first) adds nothing and fails nothing, in one statement, with no savepoint."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    added = session.execute(
+        insert(Vote)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Vote.idea_id, Vote.user_id])
+        .returning(Vote.id)
+    ).first()
+    return added is not None
 
 
 def _add_to_count(session: Session, idea: Idea, column, delta: int) -> None:

@@ -123,7 +123,7 @@ def demand_for(session: Session, idea: Idea) -> Demand:
     return Demand(
         votes=idea.vote_count,
         organisations=row.organisations,
-        arr=row.arr,
+        arr=int(row.arr),  # PostgreSQL sums big integers as numeric
         key_accounts=row.key,
         industries=tuple(sorted({industry for industry, _ in pairs if industry})),
         regions=tuple(sorted({region for _, region in pairs if region})),
