@@ -147,7 +147,9 @@ class MailBox:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
         self.sessions += 1
-        return responses
+        # aiosmtpd reads commands in order, so it may say it accepts them pipelined, as
+        # common servers do (RFC 2920).
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_HELO(self, server, session, envelope, hostname):  # noqa: N802
         session.host_name = hostname

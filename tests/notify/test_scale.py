@@ -94,3 +94,58 @@ def test_a_release_to_many_subscribers_is_enqueued_in_bounded_memory_once_each(
         )
     )
     assert last == 5000
+
+
+def _serve(app, mailbox):
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import free_port
+
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    return controller
+
+
+def test_a_refused_address_fails_only_its_own_message_and_the_connection_goes_on(app, session):
+    from tests.conftest import MailBox
+
+    class RefusesOne(MailBox):
+        async def handle_RCPT(self, server, smtp_session, envelope, address, options):  # noqa: N802
+            if address == "person1@example.com":
+                return "550 No such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    mailbox = RefusesOne()
+    controller = _serve(app, mailbox)
+    try:
+        ids = enqueue(app, 4)
+        assert run_worker(app) == 3
+    finally:
+        controller.stop()
+    assert mailbox.sessions == 1
+    assert sorted(m["To"] for m in mailbox.messages) == [
+        "person0@example.com", "person2@example.com", "person3@example.com"
+    ]  # fmt: skip
+    refused = session.get(OutboxMessage, ids[1])
+    assert refused.sent_at is None and refused.attempts == 1 and "550" in refused.last_error
+
+
+def test_a_server_that_does_not_offer_pipelining_gets_one_command_at_a_time(app, session):
+    from tests.conftest import MailBox
+
+    class OneAtATime(MailBox):
+        async def handle_EHLO(self, server, smtp_session, envelope, hostname, responses):  # noqa: N802
+            smtp_session.host_name = hostname
+            self.sessions += 1
+            return responses
+
+    mailbox = OneAtATime()
+    controller = _serve(app, mailbox)
+    try:
+        enqueue(app, 5)
+        assert run_worker(app) == 5
+    finally:
+        controller.stop()
+    assert mailbox.sessions == 1 and len(mailbox.messages) == 5
