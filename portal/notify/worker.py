@@ -35,7 +35,7 @@ from portal.notify.models import OutboxMessage
 
 BATCH_SIZE = 50
 # A pass sends for at most this long before the worker looks for new events again.
-DRAIN_SECONDS = 30.0
+DRAIN_SECONDS = 60.0
 MAX_BACKOFF = timedelta(hours=6)
 RECORD_ATTEMPTS = 5
 
