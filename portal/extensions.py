@@ -7,6 +7,8 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 
+from portal import limit_storage  # noqa: F401  (registers the memory:// storage)
+
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()

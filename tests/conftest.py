@@ -137,10 +137,24 @@ def sign_in(client):
 
 
 class MailBox:
-    """Messages received by the real SMTP server."""
+    """Messages received by the real SMTP server, and how many SMTP sessions brought them (one
+    EHLO or HELO each, i.e. one per connection)."""
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        self.sessions += 1
+        # aiosmtpd reads commands in order, so it may say it accepts them pipelined, as
+        # common servers do (RFC 2920).
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_HELO(self, server, session, envelope, hostname):  # noqa: N802
+        session.host_name = hostname
+        self.sessions += 1
+        return f"250 {server.hostname}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         from email import message_from_bytes, policy

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from portal.bench import load
+from portal.bench import load, mail
 from portal.bench.dataset import Scale, grow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,12 +44,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reload", action="store_true", help="rebuild cached SQLite datasets")
     parser.add_argument("--only", default="", help="comma-separated page names to run")
     parser.add_argument("--json", type=Path, default=ROOT / "instance" / "bench" / "results.json")
+    parser.add_argument("--emails", type=int,
+                        help="worker emails: followers told of one event (default 10,000; "
+                        "1,000 with --scale small; 0 skips the line)")  # fmt: skip
+    parser.add_argument("--subscribers", type=int,
+                        help="release to subscribers: a note's subscribers (default 50,000; "
+                        "5,000 with --scale small; 0 skips the line)")  # fmt: skip
     options = parser.parse_args(argv)
     scales = [int(n) for n in options.ideas.split(",")]
     if options.scale == "small":
         scales = [1000]
     elif options.scale == "full":
         scales = [1000, 100_000]
+    if _only_email_lines(options):
+        scales = []
 
     results: dict[int, dict[str, load.Result]] = {}
     for ideas in scales:
@@ -62,10 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         _print_table(ideas, results[ideas])
     if len(scales) > 1:
         _print_growth(results, scales[0], scales[-1])
+    emails = _email_lines(options)
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_text(json.dumps({
-        str(ideas): {page: vars(result) for page, result in pages.items()}
-        for ideas, pages in results.items()
+        **{str(ideas): {page: vars(result) for page, result in pages.items()}
+           for ideas, pages in results.items()},
+        **({"email": {line: vars(result) for line, result in emails.items()}} if emails else {}),
     }, indent=2))  # fmt: skip
     print(f"\nResults written to {options.json}")
     return 0
@@ -285,6 +295,58 @@ def _print_table(ideas: int, results: dict[str, load.Result]) -> None:
               f"{r.errors} | {ratio:.2f} | {p99_ratio:.2f} |")  # fmt: skip
         for note in r.notes:
             print(f"|   ↳ {note} | | | | | | | |")
+
+
+EMAIL_LINES = ("worker emails", "release to subscribers")
+
+
+def _wanted(options) -> set[str]:
+    return {name.strip() for name in options.only.split(",") if name.strip()}
+
+
+def _only_email_lines(options) -> bool:
+    wanted = _wanted(options)
+    return bool(wanted) and wanted <= set(EMAIL_LINES)
+
+
+def _email_lines(options) -> dict[str, mail.MailResult]:
+    """The outbox worker and a release note's enqueueing, on a database of their own."""
+    wanted = _wanted(options) or set(EMAIL_LINES)
+    small = options.scale == "small"
+    sizes = {
+        "worker emails": options.emails if options.emails is not None else
+        (1_000 if small else 10_000),
+        "release to subscribers": options.subscribers if options.subscribers is not None else
+        (5_000 if small else 50_000),
+    }  # fmt: skip
+    lines = [name for name in EMAIL_LINES if name in wanted and sizes[name] > 0]
+    if not lines:
+        return {}
+    if options.database_url:
+        url = options.database_url
+        _empty_postgres(url)
+    else:
+        (ROOT / "instance" / "bench").mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{ROOT / 'instance' / 'bench' / 'mail.sqlite3'}"
+    print("\n== email", flush=True)
+    mail.prepare_database(url, ROOT, SECRET)
+    app = _app(url)
+    results = {}
+    if "worker emails" in lines:
+        results["worker emails"] = mail.worker_emails(app, sizes["worker emails"])
+    if "release to subscribers" in lines:
+        results["release to subscribers"] = mail.release_to_subscribers(
+            app, sizes["release to subscribers"]
+        )
+    print("| line | count | seconds | per second | peak MB | errors |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        peak = f"{r.peak_mb:.1f}" if r.peak_mb is not None else ""
+        print(f"| {name} | {r.count:,} | {r.seconds:.2f} | {r.per_second:,.0f} | {peak} | "
+              f"{r.errors} |")  # fmt: skip
+        for note in r.notes:
+            print(f"|   ↳ {note} | | | | | |")
+    return results
 
 
 def _print_growth(results, smallest: int, largest: int) -> None:

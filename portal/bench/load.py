@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 WRK_REPORT = """
 done = function(summary, latency, requests)
@@ -122,10 +122,96 @@ class Voter:
     csrf_token: str
 
 
+WRK_VOTES = """
+voters = %(voters)s
+ideas = %(ideas)s
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+function init(args)
+  mine = voters[id]
+  turn = 0
+  failures = 0
+  math.randomseed(id)
+end
+-- A vote answers with a redirect to the idea; one to the sign-in page means it was not counted.
+function response(status, headers, body)
+  local location = headers["Location"] or headers["location"] or ""
+  if status ~= 302 or location:find("login") then
+    failures = failures + 1
+  end
+end
+function request()
+  local voter = mine[(math.floor(turn / 2) %% #mine) + 1]
+  local action = "off"
+  if turn %% 2 == 0 then
+    idea = ideas[math.random(#ideas)]
+    action = "on"
+  end
+  turn = turn + 1
+  return wrk.format("POST", "/ideas/" .. idea .. "/vote",
+    {["Cookie"] = voter[1], ["Content-Type"] = "application/x-www-form-urlencoded"},
+    "action=" .. action .. "&csrf_token=" .. voter[2])
+end
+done = function(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do
+    failed = failed + thread:get("failures")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %%d, "seconds": %%f, "errors": %%d, "status_errors": %%d, '
+    .. '"p50": %%f, "p95": %%f, "p99": %%f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout,
+    failed, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string of ASCII is a valid Lua string literal
+
+
 def vote_on_and_off(base: str, voters: list[list[Voter]], idea_ids: list[int], *,
                     seconds: int) -> Result:  # fmt: skip
     """Each connection votes on an idea then takes the vote back, rotating through its own
-    accounts (the per-account limit holds), until time is up; every vote ends withdrawn."""
+    accounts (the per-account limit holds), until time is up; every vote but the last of each
+    connection ends withdrawn. wrk drives it when installed (one thread per connection, so each
+    connection's on and off go in order), else Python threads."""
+    if shutil.which("wrk"):
+        return _wrk_votes(base, voters, idea_ids, seconds=seconds)
+    return _python_votes(base, voters, idea_ids, seconds=seconds)
+
+
+def _wrk_votes(base: str, voters: list[list[Voter]], idea_ids: list[int], *,
+               seconds: int) -> Result:  # fmt: skip
+    per_connection = [
+        "{" + ", ".join(f"{{{_lua_string(v.cookie)}, {_lua_string(quote(v.csrf_token))}}}"
+                        for v in accounts) + "}"
+        for accounts in voters
+    ]  # fmt: skip
+    script_text = WRK_VOTES % {
+        "voters": "{" + ",\n".join(per_connection) + "}",
+        "ideas": "{" + ", ".join(str(i) for i in idea_ids) + "}",
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(script_text)
+    connections = len(voters)
+    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
+               base + "/"]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(script.name).unlink()
+    data = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+    errors = data["errors"] + data["status_errors"]
+    return Result(data["requests"], data["seconds"], errors, data["p50"], data["p95"],
+                  data["p99"], ["wrk: a thread per connection, each its own accounts"])  # fmt: skip
+
+
+def _python_votes(base: str, voters: list[list[Voter]], idea_ids: list[int], *,
+                  seconds: int) -> Result:  # fmt: skip
     parts = urlsplit(base)
     latencies: list[float] = []
     errors: list[str] = []

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -127,19 +128,31 @@ def cast_vote(
         _require_verified(voter)
     if not stages.accepts_votes(idea.stage):
         raise VotingClosed()
-    vote = Vote(idea_id=idea.id, user_id=voter.id, channel=channel, original_words=original_words)
-    try:
-        # A savepoint, so a concurrent identical vote only undoes this insert, not the request.
-        with session.begin_nested():
-            session.add(vote)
-    except IntegrityError:
+    cast_at = utcnow()
+    if not _insert_vote(session, idea_id=idea.id, user_id=voter.id, channel=channel,
+                        original_words=original_words, created_at=cast_at):  # fmt: skip
         return False
-    _count_votes(session, idea, 1, trending.with_vote(Idea.trend, trending.weight(vote.created_at)))
+    _count_votes(session, idea, 1, trending.with_vote(Idea.trend, trending.weight(cast_at)))
     follow_idea(session, idea=idea, person=voter, reason=FollowReason.voted)
     record_event(session, EventKind.vote_cast, idea_id=idea.id, actor_id=voter.id,
                  channel=channel.value)  # fmt: skip
     priority.refresh_score(session, idea)  # demand moved: staff lists sort by the stored score
     return True
+
+
+def _insert_vote(session: Session, **values) -> bool:
+    """Insert the vote unless the person already has one on the idea; returns whether it was
+    added. ON CONFLICT DO NOTHING: a concurrent identical vote (PostgreSQL makes it wait for
+    the first) adds nothing and fails nothing, in one statement, with no savepoint."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    added = session.execute(
+        insert(Vote)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Vote.idea_id, Vote.user_id])
+        .returning(Vote.id)
+    ).first()
+    return added is not None
 
 
 def _add_to_count(session: Session, idea: Idea, column, delta: int) -> None:

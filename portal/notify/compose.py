@@ -10,7 +10,7 @@ import email.policy
 import re
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments import render_block
 from markupsafe import Markup, escape
@@ -28,12 +28,12 @@ def compose(kind: str, language: str, context: dict) -> EmailMessage:
         environment = current_app.jinja_env
         subject = render_block(environment, template, "subject", **context).strip()
         body = render_block(environment, template, "body", **context).strip() + "\n"
-        html = render_template(
-            "email/layout.html",
+        # The layout needs only these three: rendered straight from the environment, without
+        # the page context processors render_template would run for every message.
+        html = environment.get_template("email/layout.html").render(
             subject=subject,
             paragraphs=[_paragraph_html(p) for p in re.split(r"\n\s*\n", body.strip())],
             language=language,
-            **context,
         )
     message = EmailMessage(policy=MESSAGE_POLICY)
     message["Subject"] = " ".join(subject.split())  # one line, whatever the template did

@@ -2,8 +2,10 @@
 
 1. Claim: in one short transaction, lease a batch of due rows to this worker (`claimed_until`,
    `claimed_by`; `FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock on SQLite), and commit.
-2. Send: render and send each message over one SMTP connection, with no transaction open.
-3. Record: one short transaction per message: sent, or failed with back-off, or dead.
+2. Send: render and send each message over one SMTP connection, with no transaction open; a
+   pass drains batch after batch over that same connection.
+3. Record: one short transaction per batch for the messages sent (one per message that failed,
+   with back-off, or dead); leases are renewed for the whole batch in one statement.
 
 A worker that dies after claiming leaves its lease to expire; another worker then sends the row.
 Delivery is at-least-once, with one Message-ID per message across retries.
@@ -32,6 +34,8 @@ from portal.notify.compose import compose
 from portal.notify.models import OutboxMessage
 
 BATCH_SIZE = 50
+# A pass sends for at most this long before the worker looks for new events again.
+DRAIN_SECONDS = 60.0
 MAX_BACKOFF = timedelta(hours=6)
 RECORD_ATTEMPTS = 5
 
@@ -95,13 +99,15 @@ def claim_due(session: Session, worker: str, now: datetime, limit: int = BATCH_S
     return claimed
 
 
-def _write(session_factory: SessionFactory, statement) -> int:
+def _write(session_factory: SessionFactory, statement, *, returning: bool = False):
     """One short transaction; retried while the database is busy (the portal's own writers
-    come first), so a sent message is not left unrecorded. Returns the rows it matched."""
+    come first), so a sent message is not left unrecorded. Returns the rows it matched (their
+    ids, with `returning`)."""
     for attempt in range(RECORD_ATTEMPTS):
         session = session_factory()
         try:
-            matched = session.execute(statement).rowcount
+            result = session.execute(statement)
+            matched = list(result.scalars()) if returning else result.rowcount
             session.commit()
             return matched
         except OperationalError:
@@ -111,25 +117,43 @@ def _write(session_factory: SessionFactory, statement) -> int:
             time.sleep(0.2 * 2**attempt)
         finally:
             session.close()
-    return 0
+    return [] if returning else 0
 
 
-def _renew_lease(session_factory: SessionFactory, claimed: Claimed, worker: str) -> bool:
-    """Just before sending: extend this worker's lease on the row, and learn whether it still
-    holds it. A slow mail server can outlast a lease, and then another worker owns the row."""
+def _renew_leases(session_factory: SessionFactory, ids: list[int], worker: str) -> set[int]:
+    """Extend this worker's lease on the rows, in one statement, and learn which it still holds.
+    A slow mail server can outlast a lease, and then another worker owns the row."""
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
-    return bool(
+    return set(
         _write(
             session_factory,
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == claimed.id,
+                OutboxMessage.id.in_(ids),
                 OutboxMessage.claimed_by == worker,
                 OutboxMessage.sent_at.is_(None),
             )
-            .values(claimed_until=utcnow() + lease),
+            .values(claimed_until=utcnow() + lease)
+            .returning(OutboxMessage.id),
+            returning=True,
         )
     )
+
+
+def _record_sent(session_factory: SessionFactory, ids: list[int], worker: str) -> None:
+    """Mark many sent rows in one statement, only those this worker still holds."""
+    if ids:
+        _write(
+            session_factory,
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
+            .values(
+                claimed_until=None,
+                attempts=OutboxMessage.attempts + 1,
+                sent_at=utcnow(),
+                last_error="",
+            ),  # fmt: skip
+        )
 
 
 def _record(session_factory: SessionFactory, claimed: Claimed, worker: str, **values) -> None:
@@ -151,21 +175,40 @@ def _failed(claimed: Claimed, failure: Exception, now: datetime) -> dict:
     return {"last_error": error, "next_attempt_at": now + backoff(attempts)}
 
 
-def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker: str) -> int:
-    """Send leased rows over one connection, holding no transaction; returns how many went."""
-    sent = 0
-    with smtp.Mailer() as mailer:
-        for row in claimed:
-            if not _renew_lease(session_factory, row, worker):
-                continue  # the lease ran out while earlier messages went slowly: not ours now
-            try:
-                mailer.send(build_message(row))
-            except Exception as failure:  # any failure: keep the row and try again later
-                _record(session_factory, row, worker, **_failed(row, failure, utcnow()))
-            else:
-                _record(session_factory, row, worker, sent_at=utcnow(), last_error="")
-                sent += 1
-    return sent
+def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker: str,
+                 mailer: smtp.Mailer | None = None) -> int:  # fmt: skip
+    """Send leased rows over one connection (`mailer`'s, kept open for the caller, or one of
+    its own), holding no transaction; returns how many went.
+
+    The leases are renewed in one statement before the first message and again whenever half a
+    lease has passed, so every message starts with at least half a lease left; a row another
+    worker took over meanwhile is skipped. Sent rows are recorded together, at the end of the
+    batch (or before a renewal): a crash in between leaves them leased, and sent again after
+    the lease (delivery is at-least-once, with one Message-ID)."""
+    if mailer is None:
+        with smtp.Mailer() as own:
+            return send_claimed(session_factory, claimed, worker, own)
+    half_lease = current_app.config["OUTBOX_LEASE_SECONDS"] / 2
+    held: set[int] = set()
+    renewed_at = None
+    sent: list[int] = []
+    total = 0
+    for index, row in enumerate(claimed):
+        if renewed_at is None or time.monotonic() - renewed_at > half_lease:
+            _record_sent(session_factory, sent, worker)
+            total, sent = total + len(sent), []
+            renewed_at = time.monotonic()
+            held = _renew_leases(session_factory, [r.id for r in claimed[index:]], worker)
+        if row.id not in held:
+            continue  # the lease ran out while earlier messages went slowly: not ours now
+        try:
+            mailer.send(build_message(row))
+        except Exception as failure:  # any failure: keep the row and try again later
+            _record(session_factory, row, worker, **_failed(row, failure, utcnow()))
+        else:
+            sent.append(row.id)
+    _record_sent(session_factory, sent, worker)
+    return total + len(sent)
 
 
 def build_message(row: Claimed) -> EmailMessage:
@@ -178,15 +221,40 @@ def build_message(row: Claimed) -> EmailMessage:
 
 
 def deliver_due(session_factory: SessionFactory, *, worker: str | None = None,
-                now: datetime | None = None, limit: int = BATCH_SIZE) -> int:  # fmt: skip
-    """Claim, send and record one batch. Returns how many messages were sent."""
-    worker = worker or worker_name()
+                now: datetime | None = None, limit: int = BATCH_SIZE,
+                mailer: smtp.Mailer | None = None) -> int:  # fmt: skip
+    """Claim, send and record one batch (over `mailer`'s connection when given, so several
+    batches share one). Returns how many messages were sent."""
+    return _deliver_batch(session_factory, worker or worker_name(), now, limit, mailer)[1]
+
+
+def _deliver_batch(session_factory, worker, now, limit, mailer) -> tuple[int, int]:
+    """(claimed, sent) for one batch."""
     session = session_factory()
     try:
         claimed = claim_due(session, worker, now or utcnow(), limit)
     finally:
         session.close()
-    return send_claimed(session_factory, claimed, worker) if claimed else 0
+    if not claimed:
+        return 0, 0
+    return len(claimed), send_claimed(session_factory, claimed, worker, mailer)
+
+
+def deliver_all_due(session_factory: SessionFactory, *, worker: str | None = None,
+                    now: datetime | None = None, limit: int = BATCH_SIZE,
+                    seconds: float = DRAIN_SECONDS) -> int:  # fmt: skip
+    """Batch after batch over one SMTP connection, while full batches keep coming and some of
+    them go (a mail server refusing everything is left to the back-off), for at most `seconds`
+    (then the worker's other steps get their turn). Returns how many messages were sent."""
+    worker = worker or worker_name()
+    deadline = time.monotonic() + seconds
+    total = 0
+    with smtp.Mailer() as mailer:
+        while True:
+            claimed, sent = _deliver_batch(session_factory, worker, now, limit, mailer)
+            total += sent
+            if claimed < limit or not sent or time.monotonic() > deadline:
+                return total
 
 
 @dataclass(frozen=True)
@@ -226,4 +294,4 @@ def run_once(session_factory: SessionFactory, *, worker: str | None = None,
     finally:
         session.close()
     # A clock read after the rows above were written, so what they enqueued is due at once.
-    return Pass(events, digests, deliver_due(session_factory, worker=worker, now=now), closed)
+    return Pass(events, digests, deliver_all_due(session_factory, worker=worker, now=now), closed)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, case, distinct, func, select, true, union_all, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Membership, Organisation, Tier, User
 from portal.audit.service import record
-from portal.db import utcnow
+from portal.db import UTCDateTime, utcnow
 from portal.errors import DomainError
 from portal.feedback.models import Feedback
 from portal.ideas.models import Grade, Idea, Vote
@@ -57,52 +58,103 @@ def active_factors(session: Session) -> list[PriorityFactor]:
     )
 
 
-def demand_for(session: Session, idea: Idea) -> Demand:
-    """Who asked for this idea, through their votes and organisations (five small queries)."""
-    organisations = session.execute(
-        select(Organisation)
-        .where(
-            Organisation.id.in_(
-                select(Membership.organisation_id)
-                .join(Vote, Vote.user_id == Membership.user_id)
-                .where(Vote.idea_id == idea.id)
-            )
-        )
-        .order_by(Organisation.name)
-    ).scalars()
-    organisations = list(organisations)
-    asked_at = sorted(
-        [
-            *session.scalars(select(Vote.created_at).where(Vote.idea_id == idea.id)),
-            *session.scalars(select(Feedback.created_at).where(Feedback.idea_id == idea.id)),
-        ]
+MONTHS = 13  # the month of `now` and the twelve before it: all that a year back can touch
+
+
+@cache
+def _demand_statements():
+    """Built once, run with the idea's id and the month boundaries as parameters: a vote
+    re-scores its idea, so this runs on every vote, and building SQL costs more than running it.
+    Two statements whatever the number of votes: the aggregates, and the voters' places."""
+    idea_id = bindparam("idea_id")
+    voters_organisations = (
+        select(Membership.organisation_id)
+        .join(Vote, Vote.user_id == Membership.user_id)
+        .where(Vote.idea_id == idea_id)
     )
-    year_ago = utcnow() - timedelta(days=365)
-    months = {(moment.year, moment.month) for moment in asked_at if moment >= year_ago}
+    among = Organisation.id.in_(voters_organisations)
+    asks = union_all(
+        select(Vote.created_at.label("at")).where(Vote.idea_id == idea_id),
+        select(Feedback.created_at.label("at")).where(Feedback.idea_id == idea_id),
+    ).subquery()
+    # Which calendar month (UTC) of the last year an ask falls in; NULL before it. The month
+    # starts are parameters computed in Python, so no database's time zone matters.
+    month = case(
+        *[(asks.c.at >= bindparam(f"month{n}", type_=UTCDateTime()), n) for n in range(MONTHS)],
+        else_=None,
+    )
+    organisations = (
+        select(
+            func.count(Organisation.id).label("organisations"),
+            func.coalesce(func.sum(Organisation.arr), 0).label("arr"),
+            func.count(Organisation.id).filter(Organisation.tier == Tier.key).label("key"),
+        )
+        .where(among)
+        .subquery()
+    )
+    requests = select(
+        func.min(asks.c.at).label("oldest"),
+        func.max(asks.c.at).label("newest"),
+        func.count().label("asks"),
+        func.count(distinct(month)).label("months"),
+    ).subquery()
+    totals = select(organisations, requests).select_from(organisations.join(requests, true()))
+    places = select(Organisation.industry, Organisation.region).where(among).distinct()
+    return totals, places
+
+
+def _month_starts(now: datetime) -> dict[str, datetime]:
+    """month0..month12: the first moment of each of the last 13 months (UTC), none before a
+    year ago (the first one is a year ago itself)."""
+    since = now - timedelta(days=365)
+    starts, year, month = {}, now.year, now.month
+    for number in range(MONTHS):
+        starts[f"month{number}"] = max(datetime(year, month, 1, tzinfo=UTC), since)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts
+
+
+def demand_for(session: Session, idea: Idea) -> Demand:
+    """Who asked for this idea, through their votes and organisations (two aggregate queries,
+    whatever the number of votes)."""
+    totals, places = _demand_statements()
+    row = session.execute(totals, {"idea_id": idea.id, **_month_starts(utcnow())}).one()
+    pairs = session.execute(places, {"idea_id": idea.id}).all()
     return Demand(
         votes=idea.vote_count,
-        organisations=len(organisations),
-        arr=sum(o.arr for o in organisations),
-        key_accounts=sum(1 for o in organisations if o.tier == Tier.key),
-        industries=tuple(sorted({o.industry for o in organisations if o.industry})),
-        regions=tuple(sorted({o.region for o in organisations if o.region})),
-        oldest_request_at=asked_at[0] if asked_at else None,
-        newest_request_at=asked_at[-1] if asked_at else None,
-        months_asked=len(months),
-        repeated_asks=max(0, len(asked_at) - 1),
+        organisations=row.organisations,
+        arr=int(row.arr),  # PostgreSQL sums big integers as numeric
+        key_accounts=row.key,
+        industries=tuple(sorted({industry for industry, _ in pairs if industry})),
+        regions=tuple(sorted({region for _, region in pairs if region})),
+        oldest_request_at=_aware(row.oldest),
+        newest_request_at=_aware(row.newest),
+        months_asked=row.months,
+        repeated_asks=max(0, row.asks - 1),
     )
 
 
-def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[int, int]]:
-    """The score, its explanation, the computed inputs and the staff ratings by factor id."""
-    factors = active_factors(session)
-    ratings = dict(
-        session.execute(
-            select(IdeaRating.factor_id, IdeaRating.value).where(IdeaRating.idea_id == idea.id)
-        ).all()
-    )
-    demand = demand_for(session, idea)
-    inputs = [
+def _aware(moment: datetime | None) -> datetime | None:
+    """An aggregate's result may come back without the column's type (SQLite: a string)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _factor_inputs(session: Session, idea: Idea) -> list[FactorInput]:
+    """The active factors with the idea's rating of each, in one query."""
+    rows = session.execute(
+        select(PriorityFactor, IdeaRating.value)
+        .outerjoin(
+            IdeaRating,
+            (IdeaRating.factor_id == PriorityFactor.id) & (IdeaRating.idea_id == idea.id),
+        )
+        .where(PriorityFactor.is_active.is_(True))
+        .order_by(PriorityFactor.position, PriorityFactor.id)
+    ).all()
+    return [
         FactorInput(
             id=f.id,
             name=f.name,
@@ -111,16 +163,30 @@ def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[in
             direction=f.direction,
             source=f.source,
             is_urgency=f.is_urgency,
-            rating=ratings.get(f.id),
+            rating=rating,
         )  # fmt: skip
-        for f in factors
+        for f, rating in rows
     ]
-    return score_idea(inputs, demand, idea.kind, idea.severity, utcnow()), demand, ratings
+
+
+def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[int, int]]:
+    """The score, its explanation, the computed inputs and the staff ratings by factor id
+    (inactive factors' included: they are kept, and count again if the factor comes back)."""
+    ratings = dict(
+        session.execute(
+            select(IdeaRating.factor_id, IdeaRating.value).where(IdeaRating.idea_id == idea.id)
+        ).all()
+    )
+    demand = demand_for(session, idea)
+    card = score_idea(_factor_inputs(session, idea), demand, idea.kind, idea.severity, utcnow())
+    return card, demand, ratings
 
 
 def refresh_score(session: Session, idea: Idea) -> ScoreCard:
-    """Store the idea's score and demand, and its grade unless staff set the grade by hand."""
-    card, demand, _ratings = score_card(session, idea)
+    """Store the idea's score and demand, and its grade unless staff set the grade by hand.
+    Three queries and the UPDATE: every vote runs this."""
+    demand = demand_for(session, idea)
+    card = score_idea(_factor_inputs(session, idea), demand, idea.kind, idea.severity, utcnow())
     idea.score = card.score
     idea.demand_organisations, idea.demand_arr = demand.organisations, demand.arr
     idea.demand_key_accounts = demand.key_accounts

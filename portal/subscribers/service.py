@@ -32,6 +32,7 @@ CONFIRM_SALT = "subscription-confirm"
 STOP_SALT = "subscription-stop"
 CONFIRM_DAYS = 7
 BOTH = "all"
+SUBSCRIBER_BATCH = 1000
 
 
 class SubscriberList(StrEnum):
@@ -252,8 +253,15 @@ def remove_subscriber(session: Session, subscriber_id: int, *, actor: User) -> b
 # Sending ---------------------------------------------------------------------------------------
 
 
-def enqueue_for_subscribers(session: Session, *, wants: SubscriberList, kind: str, context: dict,
-                            event_id: int | None, batch_size: int = 1000) -> int:  # fmt: skip
+def enqueue_for_subscribers(
+    session: Session,
+    *,
+    wants: SubscriberList,
+    kind: str,
+    context: dict,
+    event_id: int | None,
+    batch_size: int | None = None,
+) -> int:
     """Add one outbox message of `kind` per confirmed subscriber of `wants`, in batches
     (keyset by id, bulk insert per batch: never all subscribers in memory), each context being
     {**context, "unsubscribe_url": <their one-click link for that list>, "subscriber": True};
@@ -261,7 +269,9 @@ def enqueue_for_subscribers(session: Session, *, wants: SubscriberList, kind: st
     other: a follower already told of the same event) so each person gets one email. Each
     message is in the subscriber's language. Returns how many.
 
-    Two statements per batch: one read, one insert."""
+    Two statements per batch: one read, one insert; memory holds one batch (SUBSCRIBER_BATCH
+    rows unless `batch_size` says otherwise), however long the list."""
+    batch_size = batch_size or SUBSCRIBER_BATCH
     wanted = _WANTS[wants]
     query = (
         select(Subscriber.id, Subscriber.email, Subscriber.language)

@@ -152,6 +152,10 @@ def register_blueprints(app: Flask) -> None:
         # check runs next). The person then joins the request's session without a query.
         with db.reading() as reading:
             user = load_user_for_session(reading, session_id)
+            if user is not None:
+                # What they may see is read in the same short session (build_viewer wants it
+                # next): one session and one transaction per request for both, not two.
+                g.viewer_of_loaded_user = access.viewer_for(reading, user)
         return db.session.merge(user, load=False) if user is not None else None
 
     babel.init_app(app, locale_selector=select_locale)
@@ -180,8 +184,11 @@ def register_blueprints(app: Flask) -> None:
         if not current_user.is_authenticated:
             g.viewer = access.ANONYMOUS
             return
-        with db.reading() as reading:
-            g.viewer = access.viewer_for(reading, current_user)
+        viewer = g.pop("viewer_of_loaded_user", None)
+        if viewer is None or viewer.user_id != current_user.id:
+            with db.reading() as reading:
+                viewer = access.viewer_for(reading, current_user)
+        g.viewer = viewer
 
     @app.context_processor
     def inject_layout():
