@@ -231,7 +231,7 @@ def pages(facts: dict) -> dict[str, tuple[str, str | None]]:
         "board search Chinese": (f"{board}?q=%E5%AF%BC%E5%87%BA", None),  # 导出
         "board tag filter": (f"{board}?tag={facts['tag']}", None),
         "board page 50": (f"{board}?page=50", None),
-        "idea, 200 comments": (facts["busy"], None),
+        "idea with 200 comments": (facts["busy"], None),
         "similar ideas": ("/ideas/similar?title=export+report+to+excel", None),
         "roadmap": ("/roadmap", None),
         "changelog": ("/changelog", None),
