@@ -212,10 +212,6 @@ def list_ideas(
     page_size: int,
 ) -> Page:
     """One page of the ideas the viewer may see, sorted and filtered. Four queries, any size."""
-    # Pages stop where counting stops: OFFSET walks every row it skips. Past that, search and
-    # filters find an idea faster than paging would.
-    last_page = COUNT_CAP // page_size + 1
-    page = min(max(1, page), last_page)
     board_id = board.id if board is not None else None
     if filters.search.strip():  # best matches first; the chosen sort breaks ties
         found = search.ranked(session, filters.search)
@@ -223,13 +219,15 @@ def list_ideas(
             return Page(items=[], number=1, size=page_size, total=0)
         conditions = _list_conditions(viewer, board_id, filters.stage, filters.tag)
         total, capped = _count_found(session, found, conditions)
+        page, last_page = _within(page, total, capped, page_size)
         query = _listed(conditions).join(found, found.c.idea_id == Idea.id).order_by(found.c.rank)
         query = _sorted(query, filters.sort).limit(page_size + 1).offset((page - 1) * page_size)
     else:
-        counting, query = _browsing(viewer, board_id, filters.stage, filters.tag, filters.sort,
-                                    page, page_size)  # fmt: skip
-        found = session.scalar(counting) or 0
+        found = session.scalar(_browse_count(viewer, board_id, filters.stage, filters.tag)) or 0
         total, capped = min(found, COUNT_CAP), found > COUNT_CAP
+        page, last_page = _within(page, total, capped, page_size)
+        query = _browse_page(viewer, board_id, filters.stage, filters.tag, filters.sort,
+                             page, page_size)  # fmt: skip
     rows = session.execute(query).all()
     items = [
         _idea_row(row, row.author_name, row.board_slug, row.board_name) for row in rows[:page_size]
@@ -268,14 +266,31 @@ def _sorted(query, sort: Sort):
     return query.order_by(Idea.vote_count.desc(), Idea.id.desc())
 
 
-@functools.lru_cache(maxsize=1024)
-def _browsing(viewer: Viewer, board_id, stage, tag, sort: Sort, page: int, page_size: int):
-    """The count (up to COUNT_CAP + 1) and the page of a board without a search, built once
-    per viewer, filters and page: building them costs more than running them."""
+def _within(page: int, total: int, capped: bool, page_size: int) -> tuple[int, int]:
+    """The page to show (a page past the end shows the last one) and the last page. Pages stop
+    where counting stops: OFFSET walks every row it skips; past that, search and filters find
+    an idea faster than paging would."""
+    last_page = COUNT_CAP // page_size + 1 if capped else max(1, math.ceil(total / page_size))
+    return min(max(1, page), last_page), last_page
+
+
+@functools.lru_cache(maxsize=512)
+def _browse_count(viewer: Viewer, board_id, stage, tag):
+    """A board's ideas without a search, counted up to COUNT_CAP + 1; built once per viewer and
+    filters: building the statements costs more than running them."""
     conditions = _list_conditions(viewer, board_id, stage, tag)
     counted = select(Idea.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
-    query = _sorted(_listed(conditions), sort).limit(page_size + 1).offset((page - 1) * page_size)
-    return select(func.count()).select_from(counted), query
+    return select(func.count()).select_from(counted)
+
+
+@functools.lru_cache(maxsize=1024)
+def _browse_page(viewer: Viewer, board_id, stage, tag, sort: Sort, page: int, page_size: int):
+    """One page of a board without a search. The page's ids are found first, along the sort's
+    index, and only they are joined to their authors and boards: OFFSET skips bare ids."""
+    conditions = _list_conditions(viewer, board_id, stage, tag)
+    ids = _sorted(select(Idea.id).where(*conditions), sort)
+    ids = ids.limit(page_size + 1).offset((page - 1) * page_size)
+    return _sorted(_listed([Idea.id.in_(ids)]), sort)
 
 
 def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[IdeaRow]) -> None:

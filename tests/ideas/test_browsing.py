@@ -174,3 +174,13 @@ def test_idea_page_shows_everything_a_customer_needs(make, client):
 def test_unknown_board_and_idea_are_404(client):
     assert client.get("/boards/nope").status_code == 404
     assert client.get("/ideas/999").status_code == 404
+
+
+def test_a_page_past_the_end_shows_the_last_page(make, client):
+    board = make.board()
+    for number in range(25):
+        make.idea(f"Idea number {number:02d}", board=board)
+    last = client.get(f"/boards/{board.slug}?sort=new&page=2").text
+    assert titles(last) == [f"Idea number {n:02d}" for n in range(4, -1, -1)]
+    for far in ("3", "50", "99999999999"):
+        assert titles(client.get(f"/boards/{board.slug}?sort=new&page={far}").text) == titles(last)
