@@ -14,7 +14,7 @@ from portal.db import utcnow
 from portal.ideas.models import Board, Idea
 from portal.lifecycle.stages import HORIZON_LABEL, PUBLIC_STATUS, Horizon, Stage
 
-COLUMN_LIMIT = 50  # cards per column: a roadmap longer than this is a backlog
+COLUMN_LIMIT = 25  # cards per column: a roadmap longer than this is a backlog
 RELEASED_DAYS = 60
 ON_ROADMAP = (Stage.plan, Stage.execute)
 RELEASED = "released"
@@ -42,11 +42,12 @@ class Column:
     key: str
     label: str
     cards: list[Card] = field(default_factory=list)
+    more: bool = False  # the column has more cards than it shows
 
 
-def _cards(session: Session, query) -> list[Card]:
-    rows = session.execute(query.limit(COLUMN_LIMIT))
-    return [Card(*row) for row in rows]
+def _column(session: Session, key: str, label: str, query) -> Column:
+    rows = session.execute(query.limit(COLUMN_LIMIT + 1)).all()
+    return Column(key, label, [Card(*row) for row in rows[:COLUMN_LIMIT]], len(rows) > COLUMN_LIMIT)
 
 
 CARD_COLUMNS = ("id", "title", "slug", "stage", "vote_count", "board_name", "board_slug",
@@ -94,7 +95,7 @@ def _horizon_column(viewer: Viewer, board_id: int | None, horizon: Horizon):
         _base(viewer, board_id, Idea.roadmap_position)
         .where(Idea.stage == stage, Idea.horizon == value if value else Idea.horizon.is_(None))
         .order_by(Idea.roadmap_position, Idea.id)
-        .limit(COLUMN_LIMIT)
+        .limit(COLUMN_LIMIT + 1)
         .subquery()
         for stage, value in pairs
     ]
@@ -110,12 +111,12 @@ def list_roadmap(session: Session, viewer: Viewer, *, board_id: int | None = Non
     columns = []
     for horizon in Horizon:
         query = _horizon_column(viewer, board_id, horizon)
-        columns.append(Column(horizon.value, str(HORIZON_LABEL[horizon]), _cards(session, query)))
+        columns.append(_column(session, horizon.value, str(HORIZON_LABEL[horizon]), query))
     since = utcnow() - timedelta(days=RELEASED_DAYS)
     released = (
         _base(viewer, board_id)
         .where(Idea.stage == Stage.verify, Idea.stage_changed_at >= since)
         .order_by(Idea.stage_changed_at.desc(), Idea.id.desc())
     )
-    columns.append(Column(RELEASED, str(PUBLIC_STATUS[Stage.verify]), _cards(session, released)))
+    columns.append(_column(session, RELEASED, str(PUBLIC_STATUS[Stage.verify]), released))
     return columns

@@ -12,6 +12,7 @@ from portal.accounts.models import Role
 from portal.db import utcnow
 from portal.ideas.models import Idea, Visibility
 from portal.lifecycle.stages import Horizon, Stage
+from portal.roadmap.queries import COLUMN_LIMIT
 
 
 def planned(make, session, title, horizon=Horizon.now, stage=Stage.plan, **kwargs):
@@ -148,3 +149,17 @@ def test_the_roadmap_page_costs_the_same_few_queries_for_few_or_many_cards(
     with count_queries() as many:
         client.get("/roadmap")
     assert few.count == many.count <= 6
+
+
+def test_a_long_column_shows_its_first_cards_in_staff_order_and_says_there_are_more(
+    make, session, client
+):
+    for n in range(COLUMN_LIMIT + 3):
+        planned(make, session, f"Later card {n:02d}", Horizon.later)
+    planned(make, session, "Now card", Horizon.now)
+    page = client.get("/roadmap").text
+    later = column_text(page, "later")
+    assert re.findall(r"Later card (\d\d)", later) == [f"{n:02d}" for n in range(COLUMN_LIMIT)]
+    assert f"({COLUMN_LIMIT}+)" in later and "And more: the boards list them all." in later
+    now = column_text(page, "now")
+    assert "Now card" in now and "(1)" in now and "And more" not in now
