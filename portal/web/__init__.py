@@ -5,8 +5,9 @@ from datetime import date, datetime
 
 from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta
 from flask import Flask, g, request
-from flask_babel import Domain, get_locale, get_timezone
+from flask_babel import Domain, get_locale, get_timezone, gettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from portal import access
 from portal.accounts.service import load_user_for_session
@@ -100,11 +101,9 @@ def public_status_labels() -> dict[str, str]:
 def vote_button_parts() -> dict[str, str]:
     """What every vote button of a page shares (its words, the form's token, where to come
     back to), found once per request: a board page has twenty buttons."""
-    from flask_babel import gettext as _
-    from flask_wtf.csrf import generate_csrf
-
     return _once_per_request("vote_button_parts", lambda: {
-        "remove": _("Remove my vote"), "vote": _("Vote for this idea"), "votes": _("Votes"),
+        "remove": gettext("Remove my vote"), "vote": gettext("Vote for this idea"),
+        "votes": gettext("Votes"),
         "csrf_token": generate_csrf(),
         "next": request.full_path if request.method == "GET" else request.form.get("next", ""),
     })  # fmt: skip
