@@ -63,20 +63,25 @@ def person_detail(user_id: int):
 
 
 def _change(user_id: int, form, change, done: str):
-    """Validate, run one service call, commit; a refusal is flashed. Back to where the form
-    was (the list or the person's page)."""
+    """A person's change, then back to where the form was (the list or the person's page)."""
+    _validate_commit_and_flash(form, change, done)
+    return back("admin.person_detail", user_id=user_id)
+
+
+def _validate_commit_and_flash(form, change, done: str) -> None:
+    """For the small forms that answer with a redirect: validate, run one service call and
+    commit, flashing `done` or the refusal (whose changes are rolled back)."""
     if not form.validate_on_submit():
         flash(_("That cannot be done."), "error")
+        return
+    try:
+        change()
+    except DomainError as refusal:
+        db.session.rollback()
+        flash_refusal(refusal)
     else:
-        try:
-            change()
-        except DomainError as refusal:
-            db.session.rollback()
-            flash_refusal(refusal)
-        else:
-            db.session.commit()
-            flash(done, "success")
-    return back("admin.person_detail", user_id=user_id)
+        db.session.commit()
+        flash(done, "success")
 
 
 @bp.post("/people/<int:user_id>/role")
@@ -126,17 +131,7 @@ def people_invite():
 
 
 def _invitation_action(invitation_id: int, change, done: str):
-    if not ChoiceForm().validate_on_submit():
-        flash(_("That cannot be done."), "error")
-        return redirect(url_for("admin.people_invite"))
-    try:
-        change()
-    except DomainError as refusal:
-        db.session.rollback()
-        flash_refusal(refusal)
-    else:
-        db.session.commit()
-        flash(done, "success")
+    _validate_commit_and_flash(ChoiceForm(), change, done)
     return redirect(url_for("admin.people_invite"))
 
 
