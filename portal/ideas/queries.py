@@ -126,6 +126,12 @@ class IdeaFilters:
     stage: stages.Stage | None = None
     tag: str | None = None
     search: str = ""
+    show_finished: bool = False  # closed and declined ideas too (hidden unless asked for)
+    voted_by: int | None = None  # only the ideas this person voted for
+
+
+# What a board lists unless asked: finished ideas stay findable by their status or the filter.
+FINISHED = (stages.Stage.closed, stages.Stage.declined)
 
 
 def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
@@ -217,17 +223,22 @@ def list_ideas(
         found = search.ranked(session, filters.search)
         if found is None:  # only punctuation and the like: nothing to look for
             return Page(items=[], number=1, size=page_size, total=0)
-        conditions = _list_conditions(viewer, board_id, filters.stage, filters.tag)
+        conditions = _list_conditions(viewer, board_id, filters.stage, filters.tag,
+                                      filters.show_finished, filters.voted_by)  # fmt: skip
         total, capped = _count_found(session, found, conditions)
         page, last_page = _within(page, total, capped, page_size)
         query = _listed(conditions).join(found, found.c.idea_id == Idea.id).order_by(found.c.rank)
         query = _sorted(query, filters.sort).limit(page_size + 1).offset((page - 1) * page_size)
     else:
-        found = session.scalar(_browse_count(viewer, board_id, filters.stage, filters.tag)) or 0
+        which = (viewer, board_id, filters.stage, filters.tag, filters.show_finished,
+                 filters.voted_by)  # fmt: skip
+        found = session.scalar(_browse_count(*which)) or 0
         total, capped = min(found, COUNT_CAP), found > COUNT_CAP
         page, last_page = _within(page, total, capped, page_size)
-        query = _browse_page(viewer, board_id, filters.stage, filters.tag, filters.sort,
-                             page, page_size)  # fmt: skip
+        # A filter that few ideas pass: sort those, rather than walk the sort's index past
+        # every idea that does not pass it (a person's votes, a rare tag or status).
+        few = not capped and (filters.stage or filters.tag or filters.voted_by) is not None
+        query = _browse_page(*which, filters.sort, page, page_size, few)
     rows = session.execute(query).all()
     items = [
         _idea_row(row, row.author_name, row.board_slug, row.board_name) for row in rows[:page_size]
@@ -237,12 +248,16 @@ def list_ideas(
                 more=len(rows) > page_size and page < last_page)  # fmt: skip
 
 
-def _list_conditions(viewer: Viewer, board_id: int | None, stage, tag: str | None) -> list:
-    conditions = [ideas_visible_to(viewer), Idea.stage != stages.Stage.merged]
+def _list_conditions(viewer: Viewer, board_id: int | None, stage, tag: str | None,
+                     show_finished: bool = False, voted_by: int | None = None) -> list:  # fmt: skip
+    hidden = (stages.Stage.merged,) if show_finished or stage else (stages.Stage.merged, *FINISHED)
+    conditions = [ideas_visible_to(viewer), Idea.stage.not_in(hidden)]
     if board_id is not None:
         conditions.append(Idea.board_id == board_id)
     if stage is not None:
         conditions.append(Idea.stage == stage)
+    if voted_by is not None:  # read from the person's votes (ix_vote_user_id), not the board's
+        conditions.append(Idea.id.in_(select(Vote.idea_id).where(Vote.user_id == voted_by)))
     if tag:
         conditions.append(Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == tag)))
     return conditions
@@ -275,19 +290,23 @@ def _within(page: int, total: int, capped: bool, page_size: int) -> tuple[int, i
 
 
 @functools.lru_cache(maxsize=512)
-def _browse_count(viewer: Viewer, board_id, stage, tag):
+def _browse_count(viewer: Viewer, board_id, stage, tag, show_finished: bool, voted_by):
     """A board's ideas without a search, counted up to COUNT_CAP + 1; built once per viewer and
     filters: building the statements costs more than running them."""
-    conditions = _list_conditions(viewer, board_id, stage, tag)
+    conditions = _list_conditions(viewer, board_id, stage, tag, show_finished, voted_by)
     counted = select(Idea.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     return select(func.count()).select_from(counted)
 
 
 @functools.lru_cache(maxsize=1024)
-def _browse_page(viewer: Viewer, board_id, stage, tag, sort: Sort, page: int, page_size: int):
+def _browse_page(viewer: Viewer, board_id, stage, tag, show_finished: bool, voted_by,
+                 sort: Sort, page: int, page_size: int, few: bool):  # fmt: skip
     """One page of a board without a search. The page's ids are found first, along the sort's
-    index, and only they are joined to their authors and boards: OFFSET skips bare ids."""
-    conditions = _list_conditions(viewer, board_id, stage, tag)
+    index (or, when `few` pass the filters, by sorting those), and only they are joined to
+    their authors and boards: OFFSET skips bare ids."""
+    conditions = _list_conditions(viewer, board_id, stage, tag, show_finished, voted_by)
+    if few:
+        conditions = [Idea.id.in_(select(Idea.id).where(*conditions).limit(COUNT_CAP + 1))]
     ids = _sorted(select(Idea.id).where(*conditions), sort)
     ids = ids.limit(page_size + 1).offset((page - 1) * page_size)
     return _sorted(_listed([Idea.id.in_(ids)]), sort)

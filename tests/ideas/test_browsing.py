@@ -184,3 +184,29 @@ def test_a_page_past_the_end_shows_the_last_page(make, client):
     assert titles(last) == [f"Idea number {n:02d}" for n in range(4, -1, -1)]
     for far in ("3", "50", "99999999999"):
         assert titles(client.get(f"/boards/{board.slug}?sort=new&page={far}")) == titles(last)
+
+
+def test_boards_hide_finished_ideas_unless_asked_and_list_the_ideas_i_voted_for(
+    make, client, sign_in, session
+):
+    board = make.board()
+    open_idea = make.idea("Open idea", board=board)
+    closed = make.idea("Shipped long ago", board=board, stage=Stage.closed)
+    declined = make.idea("Not for us", board=board, stage=Stage.declined)
+    other = make.idea("Another wish", board=board)
+    everyone = {open_idea.title, closed.title, declined.title, other.title}
+    base = f"/boards/{board.slug}"
+
+    assert set(titles(client.get(base))) == {open_idea.title, other.title}
+    assert set(titles(client.get(f"{base}?finished=1"))) == everyone
+    assert titles(client.get(f"{base}?status=closed")) == [closed.title]
+    assert set(titles(client.get(f"{base}?voted=1"))) == {open_idea.title, other.title}
+
+    me = make.user()
+    ideas.cast_vote(session, idea=open_idea, voter=me)
+    session.add(Vote(idea_id=closed.id, user_id=me.id))  # voted before it shipped
+    session.commit()
+    sign_in(me)
+    page = client.get(f"{base}?voted=1")
+    assert titles(page) == [open_idea.title] and "Only ideas I voted for" in page.text
+    assert set(titles(client.get(f"{base}?voted=1&finished=1"))) == {open_idea.title, closed.title}

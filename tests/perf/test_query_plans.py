@@ -73,6 +73,7 @@ def pages(big) -> dict[str, list[str]]:
         f"{board}?q=nowhere+to+be+found",
         f"{board}?tag={big['tag']}",
         f"{board}?page=50",
+        f"{board}?voted=1&finished=1&sort=new",
         f"/ideas/{busy.id}-{busy.slug}",
         "/ideas/similar?title=export+report+to+excel",
         "/roadmap",

@@ -51,6 +51,8 @@ def _filters_from_args() -> queries.IdeaFilters:
         stage=Stage(stage) if stage in FILTERABLE_STAGES else None,
         tag=request.args.get("tag") or None,
         search=request.args.get("q", "")[:200],
+        show_finished=request.args.get("finished") == "1",
+        voted_by=g.viewer.user_id if request.args.get("voted") == "1" else None,
     )
 
 
