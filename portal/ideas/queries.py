@@ -160,16 +160,13 @@ def list_boards(session: Session, viewer: Viewer) -> list[BoardRow]:
 
 @functools.lru_cache(maxsize=512)
 def _board_counts(viewer: Viewer, board_ids: tuple[int, ...]):
-    """One statement: each board's visible ideas, counted up to COUNT_CAP+1. Kept once built
-    (per viewer and boards): building it costs more than running it."""
+    """One statement: each board's ideas as its page lists them by default (visible, not
+    finished), counted up to COUNT_CAP+1. Kept once built (per viewer and boards): building it
+    costs more than running it."""
     per_board = [
         select(literal(board_id).label("board_id"), func.count().label("found")).select_from(
             select(Idea.id)
-            .where(
-                Idea.board_id == board_id,
-                ideas_visible_to(viewer),
-                Idea.stage != stages.Stage.merged,
-            )
+            .where(*_list_conditions(viewer, board_id, None, None))
             .limit(COUNT_CAP + 1)
             .subquery()
         )

@@ -198,6 +198,7 @@ def test_boards_hide_finished_ideas_unless_asked_and_list_the_ideas_i_voted_for(
     base = f"/boards/{board.slug}"
 
     assert set(titles(client.get(base))) == {open_idea.title, other.title}
+    assert "2 ideas" in client.get("/").text  # the home page counts what the board lists
     assert set(titles(client.get(f"{base}?finished=1"))) == everyone
     assert titles(client.get(f"{base}?status=closed")) == [closed.title]
     assert set(titles(client.get(f"{base}?voted=1"))) == {open_idea.title, other.title}
