@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, bindparam, false, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from portal.access import Viewer, ideas_visible_to
 from portal.accounts.models import Organisation, User
 from portal.db import utcnow
 from portal.feedback.models import Feedback
@@ -413,3 +414,42 @@ def _sla_statement(severities: tuple, limit: int):
             for stage in sorted(stages.OPEN_STAGES)
         ]  # fmt: skip
     return _first_of(parts, order, limit)
+
+
+PICK_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class PickRow:
+    id: int
+    title: str
+    stage: stages.Stage
+
+    @property
+    def public_status(self) -> str:
+        return str(stages.PUBLIC_STATUS[self.stage])
+
+
+def pick_ideas(session: Session, viewer: Viewer, text: str) -> list[PickRow]:
+    """The ideas `text` points at, for a picker: "#42" or "42" is idea 42; words go through
+    the portal's search (best matches first). Only open ideas a feedback or a merge can go to
+    (not merged), and only those `viewer` may see."""
+    text = text.strip()[:200]
+    number = text.lstrip("#")
+    columns = select(Idea.id, Idea.title, Idea.stage).where(
+        ideas_visible_to(viewer), Idea.stage != stages.Stage.merged
+    )
+    if number.isascii() and number.isdigit():
+        if len(number) >= 10:  # no id is that large
+            return []
+        rows = session.execute(columns.where(Idea.id == int(number)))
+    else:
+        found = search.ranked(session, text)
+        if found is None:
+            return []
+        rows = session.execute(
+            columns.join(found, found.c.idea_id == Idea.id)
+            .order_by(found.c.rank, Idea.vote_count.desc(), Idea.id.desc())
+            .limit(PICK_LIMIT)
+        )
+    return [PickRow(*row) for row in rows]

@@ -56,7 +56,7 @@ def test_staff_open_every_admin_page_but_the_audit_log_outbox_and_subscribers(
             expected = 403 if path in ADMIN_ONLY_PAGES else 200
             response = client.get(path, follow_redirects=True)
             assert response.status_code == expected, path
-            if expected == 200 and response.mimetype == "text/html":  # a title is words only
+            if expected == 200 and "<html" in response.text:  # a page's title is words only
                 title = re.search(r"<title>(.*?)</title>", response.text, re.S)
                 assert title and "<" not in title.group(1), path
 

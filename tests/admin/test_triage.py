@@ -3,6 +3,7 @@ from sqlalchemy import select
 from portal.accounts.models import Membership, Organisation, Role, User
 from portal.feedback.models import Feedback
 from portal.ideas.models import Idea, Vote
+from portal.lifecycle.stages import Stage
 
 WORDS = "We lost the deal:\n  they need   SSO with Okta!!  "
 
@@ -145,3 +146,42 @@ def test_organisation_with_domains_gathers_its_people(make, client, sign_in, ses
     )
     assert clash.status_code == 422
     assert "globex.example already belongs to Globex" in clash.get_data(as_text=True)
+
+
+def test_staff_pick_the_idea_for_feedback_by_its_words_or_number(make, client, sign_in, session):
+    okta = make.idea("Single sign-on with Okta")
+    azure = make.idea("Single sign-on with Azure AD")
+    make.idea("Dark mode")
+    merged = make.idea("Okta login please", stage=Stage.merged)
+    sign_in(make.staff())
+    log(client)
+    feedback = session.scalar(select(Feedback))
+
+    # While typing (htmx): suggestions as radio buttons, best matches first, merged ones left out
+    picks = client.get("/admin/ideas/pick", query_string={"q": "okta"}).text
+    assert f'value="{okta.id}"' in picks and f'value="{merged.id}"' not in picks
+    assert "Dark mode" not in picks
+    assert f'value="{azure.id}"' in client.get(f"/admin/ideas/pick?q=%23{azure.id}").text
+    assert "No idea matches." in client.get("/admin/ideas/pick?q=zzzz").text
+
+    # Without JavaScript: words that fit several ideas bring the suggestions to the inbox...
+    several = client.post(f"/admin/feedback/{feedback.id}/link", data={"q": "single sign-on"})
+    inbox = client.get(several.headers["Location"]).text
+    assert f'value="{okta.id}"' in inbox and f'value="{azure.id}"' in inbox
+    # ...and picking one links it; a number typed links at once.
+    picked = client.post(f"/admin/feedback/{feedback.id}/link", data={"idea_id": azure.id})
+    assert picked.headers["Location"] == f"/admin/ideas/{azure.id}"
+    make.fresh()
+    assert session.get(Feedback, feedback.id).idea_id == azure.id
+    logged = log(client, new_organisation="", original_words="We need SSO soon.")
+    assert logged.status_code == 302, logged.text
+    make.fresh()
+    second = session.scalar(select(Feedback).order_by(Feedback.id.desc()))
+    typed = client.post(f"/admin/feedback/{second.id}/link", data={"q": f"#{okta.id}"})
+    assert typed.headers["Location"] == f"/admin/ideas/{okta.id}"
+
+
+def test_customers_do_not_know_the_idea_picker_exists(make, client, sign_in):
+    make.idea("Single sign-on with Okta")
+    sign_in(make.user())
+    assert client.get("/admin/ideas/pick?q=okta").status_code == 404

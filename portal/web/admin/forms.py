@@ -133,7 +133,10 @@ class FeedbackForm(Form):
 
 
 class LinkFeedbackForm(Form):
-    idea_id = IntegerField(_l("Idea #"), validators=[DataRequired(), id_in_range()])
+    """The idea is picked from suggestions (idea_id), or typed: "#42", "42" or its words."""
+
+    idea_id = IntegerField(_l("Idea #"), validators=[Optional(), id_in_range()])
+    q = StringField(_l("Idea"), validators=[Optional(), Length(max=200)])
 
 
 class NewIdeaFromFeedbackForm(Form):

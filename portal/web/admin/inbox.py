@@ -1,6 +1,6 @@
 """Triage: the inbox of new ideas and unlinked feedback, and logging feedback for a customer."""
 
-from flask import flash, redirect, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from portal.ideas.models import Board, Channel, Idea, Kind
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
 from portal.web.admin.common import actor, board_choices, bp
 from portal.web.admin.forms import FeedbackForm, LinkFeedbackForm, NewIdeaFromFeedbackForm
-from portal.web.inputs import page_arg
+from portal.web.inputs import int_arg, page_arg
 from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
 
@@ -33,10 +33,15 @@ def inbox():
     )
     link_form, idea_form = LinkFeedbackForm(), NewIdeaFromFeedbackForm()
     idea_form.board_id.choices = board_choices()
+    # A browser without JavaScript asks for suggestions by submitting words: they show here.
+    picking, typed = int_arg("pick", None), request.args.get("q", "")[:200]
     return render(
         "admin/inbox.html",
         new_ideas=new_ideas,
         feedback=feedback_service.unlinked_feedback(db.session),
+        picking=picking,
+        typed=typed,
+        picks=staff_queries.pick_ideas(db.session, g.viewer, typed) if picking else [],
         link_form=link_form,
         idea_form=idea_form,
         stages=[(s.value, PUBLIC_STATUS[s]) for s in (Stage.analyze, Stage.declined)],
@@ -90,11 +95,34 @@ def _feedback_or_404(feedback_id: int) -> Feedback:
     return feedback
 
 
+@bp.get("/ideas/pick")
+def idea_picker():
+    """Suggestions while staff type an idea's words or number (htmx), as radio buttons of the
+    form they sit in; the same list the inbox shows a browser without JavaScript."""
+    return render(
+        "admin/_idea_picker.html",
+        picks=staff_queries.pick_ideas(db.session, g.viewer, request.args.get("q", "")),
+        typed=bool(request.args.get("q", "").strip()),
+    )
+
+
 @bp.post("/feedback/<int:feedback_id>/link")
 def feedback_link(feedback_id: int):
     feedback = _feedback_or_404(feedback_id)
     form = LinkFeedbackForm()
-    idea = db.session.get(Idea, form.idea_id.data) if form.validate() else None
+    if not form.validate():
+        flash(_("There is no such idea."), "error")
+        return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
+    idea_id = form.idea_id.data
+    if idea_id is None:  # typed, not picked: one idea it points at, or pick among them
+        picks = staff_queries.pick_ideas(db.session, g.viewer, form.q.data or "")
+        if len(picks) != 1:
+            if not picks:
+                flash(_("There is no such idea."), "error")
+            return redirect(url_for("admin.inbox", pick=feedback_id, q=form.q.data or None,
+                                    _anchor=f"feedback-{feedback_id}"))  # fmt: skip
+        idea_id = picks[0].id
+    idea = db.session.get(Idea, idea_id)
     if idea is None:
         flash(_("There is no such idea."), "error")
         return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
