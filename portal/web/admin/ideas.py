@@ -206,7 +206,7 @@ def idea_move(idea_id: int):
     merge_into = None
     if form.merge_into.data:
         merge_into = db.session.get(Idea, form.merge_into.data)
-        if merge_into is None:
+        if merge_into is None or merge_into.deleted_at is not None:
             form.merge_into.errors = [_("There is no idea #%(id)d.", id=form.merge_into.data)]
             return _rerender(idea, move_form=form)
     moved = commit_or_refuse(form, lambda: lifecycle.move_idea(

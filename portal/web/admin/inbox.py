@@ -95,7 +95,7 @@ def feedback_link(feedback_id: int):
     feedback = _feedback_or_404(feedback_id)
     form = LinkFeedbackForm()
     idea = db.session.get(Idea, form.idea_id.data) if form.validate() else None
-    if idea is None:
+    if idea is None or idea.deleted_at is not None:  # deleted as spam: gone for staff too
         flash(_("There is no such idea."), "error")
         return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
     try:
