@@ -196,18 +196,24 @@ class DeletedRow:
     restorable: bool
 
 
-def deleted_ideas(session: Session, limit: int = 100) -> list[DeletedRow]:
-    """The admin's "Deleted ideas" page: the most recently deleted first, read through
-    ix_idea_deleted_by (only deleted ideas have a `deleted_by_id`); one query."""
+DELETED_PAGE = 50
+
+
+def deleted_ideas(session: Session, page: int = 1) -> tuple[list[DeletedRow], bool]:
+    """A page of the admin's "Deleted ideas", the most recently deleted first, read through
+    ix_idea_deleted_by (only deleted ideas have a `deleted_by_id`), and whether more follow;
+    one query."""
     deleter = select(User.display_name).where(User.id == Idea.deleted_by_id).scalar_subquery()
     rows = session.execute(
         select(Idea.id, Idea.title, Idea.deleted_at, deleter, Idea.delete_reason)
         .where(Idea.deleted_by_id.is_not(None), Idea.deleted_at.is_not(None))
         .order_by(Idea.deleted_at.desc(), Idea.id.desc())
-        .limit(limit)
-    )
+        .offset((page - 1) * DELETED_PAGE)
+        .limit(DELETED_PAGE + 1)
+    ).all()
     start = restore_window_start()
-    return [DeletedRow(*row, restorable=row.deleted_at >= start) for row in rows]
+    found = [DeletedRow(*row, restorable=row.deleted_at >= start) for row in rows]
+    return found[:DELETED_PAGE], len(found) > DELETED_PAGE
 
 
 def can_delete_comment(comment: Comment, viewer: access.Viewer) -> bool:

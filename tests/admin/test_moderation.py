@@ -138,6 +138,7 @@ def test_an_admin_restores_a_deleted_idea_within_30_days_only(make, client, sign
     page = client.get("/admin/ideas/deleted").text
     assert SPAM in page and "Looked like spam" in page and "Sam Staff" in page
     assert "Actually a real idea" in page and "Too old to restore" in page
+    assert client.get("/admin/ideas/deleted?page=99999999999999999999").status_code == 200
     assert client.post(f"/admin/ideas/{spam.id}/restore").status_code == 302
     refused = client.post(f"/admin/ideas/{older.id}/restore", follow_redirects=True)
     assert "more than 30 days ago" in refused.text

@@ -9,6 +9,7 @@ from portal.ideas import moderation
 from portal.web.admin.common import actor, bp, flash_refusal, get_idea_or_404, require_admin
 from portal.web.admin.forms import ConfirmForm, DeleteIdeaForm, IdeaTextForm
 from portal.web.admin.ideas import _rerender
+from portal.web.inputs import page_arg
 from portal.web.outcome import Refused, commit_or_refuse, duplicate_of
 from portal.web.render import render
 
@@ -46,11 +47,10 @@ def idea_delete(idea_id: int):
 @bp.get("/ideas/deleted")
 def ideas_deleted():
     require_admin()
-    return render(
-        "admin/ideas/deleted.html",
-        rows=moderation.deleted_ideas(db.session),
-        restore_form=ConfirmForm(),
-    )
+    page = page_arg()
+    rows, has_next = moderation.deleted_ideas(db.session, page)
+    return render("admin/ideas/deleted.html", rows=rows, page=page, has_next=has_next,
+                  restore_form=ConfirmForm())  # fmt: skip
 
 
 @bp.post("/ideas/<int:idea_id>/restore")
