@@ -24,11 +24,13 @@ from portal.errors import (
 )
 from portal.ideas.models import Comment, Idea, IdeaRevision, Vote, normalise_title
 from portal.ideas.trending import NO_VOTES
-from portal.lifecycle.stages import OPEN_STAGES
+from portal.lifecycle.stages import Stage
 from portal.notify.outbox import drop_pending_about
 from portal.priority import service as priority
 
 REASON_LENGTH = 500
+# An idea in these stages no longer stands in the way of a new one with the same title.
+FINISHED = (Stage.closed, Stage.declined, Stage.merged)
 
 
 def _window(name: str) -> timedelta:
@@ -56,7 +58,7 @@ def find_duplicate(
     query = select(Idea).where(
         Idea.board_id == board_id,
         Idea.normalised_title == normalise_title(title),
-        Idea.stage.in_(OPEN_STAGES),
+        Idea.stage.not_in(FINISHED),
         access.ideas_visible_to(viewer),
     )
     if exclude_id is not None:

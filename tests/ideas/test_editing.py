@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.db import utcnow
-from portal.ideas.models import Comment, Idea, IdeaRevision
+from portal.ideas.models import Comment, Idea, IdeaRevision, Visibility
 from portal.lifecycle.stages import Stage
 
 
@@ -180,3 +180,26 @@ def test_hostile_edits_never_answer_500(make, client, sign_in):
     for path in (f"/ideas/{idea.id}/comments/99999999999999999999/delete",
                  "/ideas/99999999999999999999/edit"):  # fmt: skip
         assert client.post(path).status_code == 404
+
+
+def test_a_released_idea_still_counts_as_open_for_the_duplicate_title(make, client, sign_in):
+    board = make.board()
+    released = make.idea("Export reports to CSV", board=board, stage=Stage.verify)
+    sign_in(make.user())
+    refused = client.post(
+        f"/boards/{board.slug}/ideas/new",
+        data={"title": "Export Reports To CSV", "body": "", "kind": "feature"},
+    )
+    assert refused.status_code == 422
+    assert f'href="/ideas/{released.id}-{released.slug}"' in refused.text
+
+
+def test_an_idea_the_person_may_not_see_neither_refuses_nor_shows_its_title(make, client, sign_in):
+    board = make.board()
+    make.idea("Export reports to CSV", board=board, visibility=Visibility.internal)
+    sign_in(make.user())
+    posted = client.post(
+        f"/boards/{board.slug}/ideas/new",
+        data={"title": "Export reports to CSV", "body": "", "kind": "feature"},
+    )
+    assert posted.status_code == 302
