@@ -145,13 +145,26 @@ def _visible_clause(visibility_column, audience_owner_ids) -> ColumnElement[bool
     return clause
 
 
-ideas_visible_to = _visible_clause(
+_ideas_by_audience = _visible_clause(
     Idea.visibility,
     lambda organisation_ids: Idea.id.in_(
         select(IdeaAudience.idea_id).where(IdeaAudience.organisation_id.in_(organisation_ids))
     ),
 )
-ideas_visible_to.__doc__ = "WHERE clause: the ideas `viewer` may know exist."
+
+
+def ideas_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """WHERE clause: the ideas `viewer` may know exist. An idea deleted as spam exists for
+    nobody, staff included (only the admin's "Deleted ideas" page lists it)."""
+    if viewer.is_staff:
+        return not_deleted()
+    return and_(not_deleted(), _ideas_by_audience(viewer))
+
+
+def not_deleted() -> ColumnElement[bool]:
+    """WHERE clause: ideas not deleted as spam (staff lists that skip the rule add it)."""
+    return Idea.deleted_at.is_(None)
+
 
 boards_visible_to = _visible_clause(
     Board.visibility,
@@ -182,6 +195,8 @@ def people_who_may_see(idea: Idea) -> ColumnElement[bool]:
     Only verified addresses: news never goes to a mailbox nobody has proved, and an unverified
     account sees what an anonymous visitor sees anyway.
     """
+    if idea.deleted_at is not None:
+        return false()  # deleted as spam: nobody hears of it any more
     audience = select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id)
     return _recipients(idea.visibility, audience)
 

@@ -63,6 +63,9 @@ DEFAULTS = {
     "RESET_LINK_MAX_AGE": 2 * 3600,
     "INVITATION_LINK_MAX_AGE": 7 * 24 * 3600,
     "COMMENT_EDIT_WINDOW_SECONDS": 15 * 60,
+    "IDEA_EDIT_WINDOW_SECONDS": 30 * 60,
+    # An idea deleted as spam may be restored by an admin for this many days.
+    "IDEA_RESTORE_DAYS": 30,
     "IDEAS_PER_PAGE": 20,
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAIL_TIMEOUT": 30,

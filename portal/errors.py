@@ -47,3 +47,22 @@ class LinkAlreadyUsed(InvalidLink):
 class PersonBlocked(DomainError):
     message = _l("Your account is blocked: you can no longer post, vote, comment or follow.")
     status = 403
+
+
+class IdeaEditWindowClosed(DomainError):
+    message = _l("Ideas can only be edited by their author for 30 minutes after posting.")
+
+
+class DuplicateTitle(DomainError):
+    """An open idea on the same board already has this title; `existing` is that idea, so the
+    form can link to it (vote for it instead)."""
+
+    message = _l("An open idea on this board already has this title: vote for it instead.")
+
+    def __init__(self, existing):
+        self.existing = existing
+        super().__init__()
+
+
+class RestoreWindowClosed(DomainError):
+    message = _l("This idea was deleted more than 30 days ago: it can no longer be restored.")

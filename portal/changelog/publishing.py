@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from portal.access import not_deleted
 from portal.changelog.models import ReleaseNote, ReleaseNoteIdea
 from portal.db import utcnow
 from portal.events.service import EventKind, record_event
@@ -41,7 +42,7 @@ def announce_if_due(session: Session, note: ReleaseNote, *, now: datetime | None
     linked = session.scalars(
         select(Idea)
         .join(ReleaseNoteIdea, ReleaseNoteIdea.idea_id == Idea.id)
-        .where(ReleaseNoteIdea.note_id == note.id, Idea.stage.in_(OPEN_STAGES))
+        .where(ReleaseNoteIdea.note_id == note.id, Idea.stage.in_(OPEN_STAGES), not_deleted())
         .order_by(Idea.id)
     )
     released = []

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal.access import not_deleted
 from portal.accounts.models import User
 from portal.audit.service import record
 from portal.changelog.models import Category, ReleaseNote, ReleaseNoteAudience, ReleaseNoteIdea
@@ -41,7 +42,7 @@ def save_release_note(session: Session, *, actor: User, note: ReleaseNote | None
                       draft: Draft) -> ReleaseNote:  # fmt: skip
     """Create or change a note and the ideas it delivers. A note once published keeps its
     publication moment (its permalink and feed entry do not move)."""
-    found = set(session.scalars(select(Idea.id).where(Idea.id.in_(draft.idea_ids))))
+    found = set(session.scalars(select(Idea.id).where(Idea.id.in_(draft.idea_ids), not_deleted())))
     missing = [i for i in draft.idea_ids if i not in found]
     if missing:
         raise ReleaseNoteRefused(

@@ -125,12 +125,21 @@ class Idea(Base):
         Index("ix_idea_owner", "owner_id"),
         # The review queue's SLA breaches: open bugs of one severity and stage, oldest first.
         Index("ix_idea_bug_sla", "kind", "severity", "stage", "created_at", "id"),
+        # The duplicate-title check on submit and edit: one board, one normalised title.
+        Index("ix_idea_board_normalised_title", "board_id", "normalised_title"),
+        # The admin's "Deleted ideas" page reads the few deleted ideas by who deleted them; an
+        # index led by `deleted_at` would tempt the planner to serve every list's
+        # `deleted_at IS NULL` through it instead of through the list's own order.
+        Index("ix_idea_deleted_by", "deleted_by_id", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("board.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     title: Mapped[str] = mapped_column(String(160))
+    # The title folded for the duplicate check (portal.ideas.service.normalise_title), kept by
+    # the model hook below whenever the title changes.
+    normalised_title: Mapped[str] = mapped_column(String(160), default="", server_default="")
     slug: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"), default=Kind.feature)
@@ -177,6 +186,11 @@ class Idea(Base):
     demand_organisations: Mapped[int] = mapped_column(Integer, default=0)
     demand_arr: Mapped[int] = mapped_column(BigInteger, default=0)
     demand_key_accounts: Mapped[int] = mapped_column(Integer, default=0)
+    # Deleted as spam by staff: gone from every page, list, count, feed and email (the
+    # visibility rule excludes it for everyone), restorable by an admin for a while.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    delete_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise", foreign_keys=[author_id])
@@ -191,6 +205,30 @@ Index(
     Idea.score.desc(),
     Idea.id.desc(),
 )
+
+
+class IdeaRevision(Base):
+    """An idea's title and body as they were before an edit (shown to staff)."""
+
+    __tablename__ = "idea_revision"
+    __table_args__ = (Index("ix_idea_revision_idea_edited", "idea_id", "edited_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(160))
+    body: Mapped[str] = mapped_column(Text, default="")
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def normalise_title(title: str) -> str:
+    """A title as the duplicate check compares it: case folded, whitespace collapsed."""
+    return " ".join(title.casefold().split())[:160]
+
+
+@event.listens_for(Idea.title, "set", propagate=True)
+def _normalise_title(idea: Idea, value, _old, _initiator) -> None:
+    idea.normalised_title = normalise_title(value or "")
 
 
 class IdeaAudience(Base):

@@ -16,6 +16,7 @@ from portal.access import Viewer, boards_visible_to, can_moderate, ideas_visible
 from portal.accounts.models import User
 from portal.ideas import search
 from portal.ideas.models import Board, Comment, Follower, Idea, IdeaTag, Kind, Tag, Vote
+from portal.ideas.moderation import can_delete_comment, can_edit_idea
 from portal.ideas.service import can_edit_comment
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
@@ -365,6 +366,7 @@ class CommentRow:
     hidden: bool
     viewer_can_edit: bool
     viewer_can_hide: bool
+    viewer_can_delete: bool
 
 
 @dataclass
@@ -385,6 +387,7 @@ class IdeaPage:
     timeline: list[TimelineEntry]
     viewer_follows: bool
     viewer_can_comment: bool
+    viewer_can_edit: bool
 
 
 def idea_page(
@@ -410,6 +413,7 @@ def idea_page(
         timeline=_timeline(session, idea.id),
         viewer_follows=_follows(session, viewer, idea.id),
         viewer_can_comment=viewer.is_signed_in and stages.accepts_comments(idea.stage),
+        viewer_can_edit=can_edit_idea(idea, viewer),
     )
 
 
@@ -451,6 +455,7 @@ def _comments(
             hidden=comment.hidden_at is not None,
             viewer_can_edit=can_edit_comment(comment, viewer.user_id),
             viewer_can_hide=moderator,
+            viewer_can_delete=can_delete_comment(comment, viewer),
         )
         for comment in shown
     ]

@@ -25,7 +25,7 @@ from portal.errors import (
     VotingClosed,
 )
 from portal.events.service import EventKind, record_event
-from portal.ideas import trending
+from portal.ideas import moderation, trending
 from portal.ideas.models import (
     Board,
     Channel,
@@ -89,6 +89,8 @@ def submit_idea(
     """
     if on_behalf_by is None:
         _require_verified(author)
+        # Staff entering feedback may merge later; a customer is sent to vote instead.
+        moderation.refuse_duplicate(session, board_id=board.id, title=title, person=author)
     idea = Idea(
         board_id=board.id,
         author_id=author.id,

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, bindparam, false, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from portal.access import Viewer, ideas_visible_to
+from portal.access import Viewer, ideas_visible_to, not_deleted
 from portal.accounts.models import Organisation, User
 from portal.db import utcnow
 from portal.feedback.models import Feedback
@@ -76,7 +76,7 @@ class StaffIdeaRow:
 
 
 def _staff_conditions(session: Session, filters: StaffFilters) -> list:
-    conditions = []
+    conditions = [not_deleted()]
     if filters.stage:
         conditions.append(Idea.stage == filters.stage)
     if filters.board_id:
@@ -370,7 +370,7 @@ def _undecided_statement(limit: int):
     order = [Idea.stage_changed_at, Idea.id]
     parts = [
         select(Idea.id)
-        .where(Idea.stage == stage, Idea.stage_changed_at < bindparam("cutoff"))
+        .where(Idea.stage == stage, Idea.stage_changed_at < bindparam("cutoff"), not_deleted())
         .order_by(*order)
         for stage in DECISION_STAGES
     ]
@@ -409,7 +409,7 @@ def _sla_statement(severities: tuple, limit: int):
         parts += [
             select(Idea.id)
             .where(Idea.kind == Kind.bug, Idea.severity == severity, Idea.stage == stage,
-                   Idea.created_at < bindparam(f"either_due_{index}"), late)
+                   Idea.created_at < bindparam(f"either_due_{index}"), late, not_deleted())
             .order_by(*order)
             for stage in sorted(stages.OPEN_STAGES)
         ]  # fmt: skip

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.notify.models import OutboxMessage
+from portal.events.models import DomainEvent
+from portal.notify.models import DigestItem, OutboxMessage
 
 
 def enqueue(
@@ -37,3 +39,18 @@ def absolute_url(endpoint: str, _anchor: str | None = None, **values) -> str:
     base = current_app.config["BASE_URL"]
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return f"{base}{path}" + (f"#{_anchor}" if _anchor else "")
+
+
+def drop_pending_about(session: Session, idea_id: int) -> int:
+    """Email and digest news about an idea not yet sent are dropped (it was deleted as spam).
+    A message a worker is sending right now may still leave. Returns how many were dropped."""
+    events = select(DomainEvent.id).where(DomainEvent.idea_id == idea_id)
+    dropped = session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.event_id.in_(events), OutboxMessage.sent_at.is_(None)
+        )
+    ).rowcount
+    session.execute(
+        delete(DigestItem).where(DigestItem.event_id.in_(events), DigestItem.digested_at.is_(None))
+    )
+    return dropped

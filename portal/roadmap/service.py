@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.access import not_deleted
 from portal.accounts.models import User
 from portal.audit.service import record
 from portal.errors import DomainError
@@ -23,7 +24,9 @@ class NotOnRoadmap(DomainError):
 def _column(session: Session, horizon: Horizon) -> list[Idea]:
     return list(
         session.scalars(
-            select(Idea).where(in_horizon(horizon)).order_by(Idea.roadmap_position, Idea.id)
+            select(Idea)
+            .where(in_horizon(horizon), not_deleted())
+            .order_by(Idea.roadmap_position, Idea.id)
         )
     )
 

@@ -112,7 +112,7 @@ def released_by_answers(session: Session, limit: int = QUEUE_LIMIT) -> list[Rele
             Idea.verification_count,
             Idea.verification_yes_count,
         )
-        .where(Idea.stage == Stage.verify)
+        .where(Idea.stage == Stage.verify, access.not_deleted())
         .order_by(Idea.verification_count.desc(), Idea.id.desc())
         .limit(limit)
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.access import not_deleted
 from portal.accounts.models import User
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -161,6 +162,7 @@ def close_verified_ideas(session: Session, *, now: datetime | None = None,
         select(Idea)
         .where(
             Idea.stage == Stage.verify,
+            not_deleted(),
             Idea.stage_changed_at <= cutoff,
             Idea.verification_count >= max(rule.min_answers, 1),
             Idea.verification_yes_count * 100 >= Idea.verification_count * rule.percent,

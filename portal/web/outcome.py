@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from portal.db import db
-from portal.errors import DomainError
+from portal.errors import DomainError, DuplicateTitle
 
 T = TypeVar("T")
 
@@ -29,6 +29,14 @@ def commit_or_refuse(form, change: Callable[[], T]) -> T | Refused:
     except DomainError as refusal:
         db.session.rollback()
         form.form_errors.append(str(refusal.message))
+        form.refusal = refusal  # for a view that says more (a link to the duplicate idea)
         return REFUSED
     db.session.commit()
     return result
+
+
+def duplicate_of(form):
+    """The idea a refused title duplicates (the form links to it: vote instead), if that was
+    why the change was refused."""
+    refusal = getattr(form, "refusal", None)
+    return refusal.existing if isinstance(refusal, DuplicateTitle) else None

@@ -95,7 +95,8 @@ ROLES = ("member", "staff", "admin", "anonymous")  # who submits a form several 
 # The verification page is crawled with the world's invalid token: it offers a new link.
 NOT_CRAWLED = {"static", "account.signout"}
 # POST routes whose forms carry no field but the CSRF token: nothing to feed.
-NO_FIELDS = {"account.signout": "signs out", "account.resend_verification": "no fields"}
+NO_FIELDS = {"account.signout": "signs out", "account.resend_verification": "no fields",
+             "admin.idea_restore": "no fields, and only on a deleted idea"}  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from portal.web.admin import (  # noqa: F401
     changelog,
     ideas,
     inbox,
+    moderation,
     organisations,
     outbox,
     people,

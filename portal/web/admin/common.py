@@ -29,7 +29,7 @@ def require_admin():
 
 def get_idea_or_404(idea_id: int) -> Idea:
     idea = db.session.get(Idea, idea_id)
-    if idea is None:
+    if idea is None or idea.deleted_at is not None:  # deleted as spam: gone for staff too
         abort(404)
     return idea
 

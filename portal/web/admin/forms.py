@@ -354,3 +354,35 @@ class CurrencyForm(Form):
         self.currency.choices = [
             (code, f"{code} · {get_currency_name(code, locale=language)}") for code in CURRENCIES
         ]
+
+
+class IdeaTextForm(Form):
+    """Staff change an idea's title and body (the previous text is kept in its history)."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Give your idea a title.")),
+            Length(min=6, max=160, message=_l("Use 6 to 160 characters.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Details"),
+        validators=[Length(max=10000, message=_l("Keep it under 10,000 characters."))],
+    )
+
+
+class DeleteIdeaForm(Form):
+    """Staff delete an idea as spam, saying why (the audit log keeps it)."""
+
+    reason = StringField(
+        _l("Why delete it"),
+        validators=[
+            DataRequired(_l("Say why it is deleted.")),
+            Length(max=500, message=_l("Keep it under 500 characters.")),
+        ],
+    )
+
+
+class ConfirmForm(Form):
+    """A button that only needs its CSRF token."""

@@ -6,11 +6,12 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal import access
 from portal.accounts.models import User
 from portal.db import db
 from portal.errors import DomainError
+from portal.ideas import moderation, staff_queries
 from portal.ideas import service as ideas_service
-from portal.ideas import staff_queries
 from portal.ideas.models import Board, Grade, Idea, IdeaAudience, Kind, Severity, Visibility
 from portal.lifecycle import service as lifecycle
 from portal.lifecycle.stages import PUBLIC_STATUS, Stage
@@ -28,8 +29,10 @@ from portal.web.admin.common import (
 )
 from portal.web.admin.forms import (
     BulkMoveForm,
+    DeleteIdeaForm,
     EnrichForm,
     GradeForm,
+    IdeaTextForm,
     IdeaVisibilityForm,
     MoveForm,
     NoteForm,
@@ -99,7 +102,9 @@ def ideas_bulk_move():
     if not form.validate() or not selected:
         flash(_("Choose ideas and a stage to move them to."), "error")
         return redirect(url_for("admin.ideas_list"))
-    chosen = list(db.session.scalars(select(Idea).where(Idea.id.in_(selected))))
+    chosen = list(
+        db.session.scalars(select(Idea).where(Idea.id.in_(selected), access.not_deleted()))
+    )
     result = lifecycle.bulk_move(
         db.session,
         ideas=chosen,
@@ -143,6 +148,10 @@ def _workbench_context(idea: Idea, **forms):
         "enrich_form": enrich,
         "grade_form": grade,
         "note_form": forms.get("note_form") or NoteForm(),
+        "text_form": forms.get("text_form") or IdeaTextForm(title=idea.title, body=idea.body),
+        "delete_form": forms.get("delete_form") or DeleteIdeaForm(),
+        "duplicate": forms.get("duplicate"),
+        "revisions": moderation.revisions(db.session, idea.id),
     }
 
 
@@ -197,7 +206,7 @@ def idea_move(idea_id: int):
     merge_into = None
     if form.merge_into.data:
         merge_into = db.session.get(Idea, form.merge_into.data)
-        if merge_into is None:
+        if merge_into is None or merge_into.deleted_at is not None:
             form.merge_into.errors = [_("There is no idea #%(id)d.", id=form.merge_into.data)]
             return _rerender(idea, move_form=form)
     moved = commit_or_refuse(form, lambda: lifecycle.move_idea(

@@ -123,7 +123,7 @@ def feedback_link(feedback_id: int):
                                     _anchor=f"feedback-{feedback_id}"))  # fmt: skip
         idea_id = picks[0].id
     idea = db.session.get(Idea, idea_id)
-    if idea is None:
+    if idea is None or idea.deleted_at is not None:  # deleted as spam: gone for staff too
         flash(_("There is no such idea."), "error")
         return redirect(url_for("admin.inbox", _anchor=f"feedback-{feedback_id}"))
     try:

@@ -29,6 +29,17 @@ class IdeaForm(Form):
     )
 
 
+class IdeaEditForm(Form):
+    """An idea's title and body, as the author or staff change them (the kind stays)."""
+
+    title = IdeaForm.title
+    body = IdeaForm.body
+
+
+class ConfirmForm(Form):
+    """A button that only needs its CSRF token (delete this comment)."""
+
+
 class CommentForm(Form):
     body = TextAreaField(
         _l("Comment"),

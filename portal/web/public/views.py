@@ -17,13 +17,19 @@ from flask_login import current_user, login_required
 from portal import access
 from portal.db import db
 from portal.errors import DomainError
-from portal.ideas import queries, service
+from portal.ideas import moderation, queries, service
 from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
 from portal.web import limits
 from portal.web.inputs import int_arg, page_arg
-from portal.web.outcome import commit_or_refuse
-from portal.web.public.forms import ChoiceForm, CommentForm, IdeaForm
+from portal.web.outcome import commit_or_refuse, duplicate_of
+from portal.web.public.forms import (
+    ChoiceForm,
+    CommentForm,
+    ConfirmForm,
+    IdeaEditForm,
+    IdeaForm,
+)
 from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render, render_fragment
 
@@ -101,7 +107,32 @@ def idea_new(slug: str):
     if form.title.data:
         similar = queries.similar_ideas(db.session, g.viewer, form.title.data)
     status = 422 if form.errors or form.form_errors else 200
-    return render("public/ideas/new.html", status=status, board=board, form=form, similar=similar)
+    return render("public/ideas/new.html", status=status, board=board, form=form, similar=similar,
+                  duplicate=duplicate_of(form))  # fmt: skip
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@limits.limit_writes(limits.SUBMIT_IDEA)
+@login_required
+def idea_edit(idea_id: int):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    if not moderation.can_edit_idea(idea, g.viewer):
+        flash(_("Ideas can only be edited by their author for 30 minutes after posting."),
+              "warning")  # fmt: skip
+        return _back_to_idea(idea)
+    form = IdeaEditForm(obj=idea)
+    if form.validate_on_submit():
+        edited = commit_or_refuse(form, lambda: moderation.edit_idea(
+            db.session, idea=idea, editor=current_user, title=form.title.data,
+            body=form.body.data or "",
+        ))  # fmt: skip
+        if edited:
+            flash(_("Your changes are saved."), "success")
+            return _back_to_idea(edited)
+        idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    status = 422 if form.errors or form.form_errors else 200
+    return render("public/ideas/edit.html", status=status, idea=idea, form=form,
+                  duplicate=duplicate_of(form))  # fmt: skip
 
 
 @bp.get("/ideas/similar")
@@ -251,6 +282,24 @@ def comment_edit(idea_id: int, comment_id: int):
         return _back_to_idea(idea)
     status = 422 if form.errors else 200
     return render("public/ideas/edit_comment.html", status=status, idea=idea, form=form)
+
+
+@bp.post("/ideas/<int:idea_id>/comments/<int:comment_id>/delete")
+@limits.limit_writes(limits.COMMENT)
+@login_required
+def comment_delete(idea_id: int, comment_id: int):
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    comment = _comment_or_404(idea, comment_id)
+    if not moderation.can_delete_comment(comment, g.viewer):
+        abort(404)
+    if not ConfirmForm().validate():
+        abort(400)
+    moderation.delete_comment(db.session, comment=comment, person=current_user)
+    db.session.commit()
+    flash(_("The comment is deleted."), "success")
+    return redirect(
+        url_for("public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor="comments")
+    )
 
 
 @bp.post("/ideas/<int:idea_id>/comments/<int:comment_id>/hide")
