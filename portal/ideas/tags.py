@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -95,8 +96,11 @@ def create_tag(
     name = _checked_name(session, name)
     tag = Tag(slug=unique_slug(session, name), name=name, colour=_checked_colour(colour),
               is_private=bool(is_private))  # fmt: skip
-    session.add(tag)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(tag)
+    except IntegrityError:  # the same name, created by someone else at this very moment
+        raise TagRefused(_l("There is already a tag named “%(name)s”.", name=name)) from None
     record(session, actor_id=actor.id, action="tag.created", target_type="tag",
            target_id=tag.id, name=tag.name, colour=tag.colour, private=tag.is_private)  # fmt: skip
     return tag

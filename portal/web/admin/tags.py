@@ -93,8 +93,11 @@ def tag_delete(tag_id: int):
 
 def _merge_form(source: Tag) -> MergeTagForm:
     form = MergeTagForm()
+    private = _("private")
     form.target_id.choices = [
-        (row.id, row.name) for row in tags.list_tags_with_usage(db.session) if row.id != source.id
+        (row.id, f"{row.name} ({private})" if row.is_private else row.name)
+        for row in tags.list_tags_with_usage(db.session)
+        if row.id != source.id
     ]
     return form
 
