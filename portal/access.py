@@ -80,6 +80,11 @@ def can_moderate(viewer: Viewer | User) -> bool:
     return viewer.is_staff
 
 
+def can_manage_tags(viewer: Viewer | User) -> bool:
+    """Create, rename, merge and delete tags, and see the private ones (staff only)."""
+    return viewer.is_staff
+
+
 def abilities(viewer: Viewer) -> dict[str, bool]:
     """The `viewer_can_*` flags every template receives."""
     return {

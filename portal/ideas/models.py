@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -244,12 +245,41 @@ class IdeaAudience(Base):
     )
 
 
+class TagColour(StrEnum):
+    """The palette a tag's badge is drawn from: each a CSS class (`tag-<colour>`), never a
+    colour someone typed."""
+
+    grey = "grey"
+    red = "red"
+    orange = "orange"
+    yellow = "yellow"
+    green = "green"
+    teal = "teal"
+    blue = "blue"
+    purple = "purple"
+    pink = "pink"
+
+
 class Tag(Base):
+    """A module tag. Its slug is its name in URLs (`?tag=`) and stays when the tag is renamed,
+    so links to a filtered board keep working. A private tag is for staff only."""
+
     __tablename__ = "tag"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(40))
+    colour: Mapped[str] = mapped_column(String(16), default="grey", server_default="grey")
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @property
+    def css_class(self) -> str:
+        return colour_class(self.colour)
+
+
+def colour_class(colour: str) -> str:
+    """The CSS class of a palette colour; anything else (never stored) draws as grey."""
+    return f"tag-{colour if colour in TagColour.__members__ else TagColour.grey.value}"
 
 
 class IdeaTag(Base):

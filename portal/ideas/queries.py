@@ -18,6 +18,7 @@ from portal.ideas import search
 from portal.ideas.models import Board, Comment, Follower, Idea, IdeaTag, Kind, Tag, Vote
 from portal.ideas.moderation import can_delete_comment, can_edit_idea
 from portal.ideas.service import can_edit_comment
+from portal.ideas.tags import TagBadge, visible_tags
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
 from portal.markdown import render_markdown
@@ -57,7 +58,7 @@ class IdeaRow:
     board_name: str = ""
     viewer_voted: bool = False
     viewer_can_vote: bool = False
-    tags: list[str] = field(default_factory=list)
+    tags: list[TagBadge] = field(default_factory=list)
 
     @property
     def public_status(self) -> str:
@@ -178,7 +179,7 @@ def _board_counts(viewer: Viewer, board_ids: tuple[int, ...]):
 
 def list_tags(session: Session, viewer: Viewer, board: Board) -> list[Tag]:
     """The tags of ideas on `board` that `viewer` may see: a tag used only on hidden ideas
-    would tell of them."""
+    would tell of them. Private tags: staff only."""
     return list(session.scalars(_tags_in_use(viewer, board.id)))
 
 
@@ -192,7 +193,7 @@ def _tags_in_use(viewer: Viewer, board_id: int):
         .where(IdeaTag.tag_id == Tag.id, Idea.board_id == board_id, ideas_visible_to(viewer))
         .exists()
     )
-    return select(Tag).where(on_a_visible_idea).order_by(Tag.name)
+    return select(Tag).where(on_a_visible_idea, visible_tags(viewer)).order_by(Tag.name)
 
 
 def _count_found(session: Session, found, conditions) -> tuple[int, bool]:
@@ -257,7 +258,9 @@ def _list_conditions(viewer: Viewer, board_id: int | None, stage, tag: str | Non
     if voted_by is not None:  # read from the person's votes (ix_vote_user_id), not the board's
         conditions.append(Idea.id.in_(select(Vote.idea_id).where(Vote.user_id == voted_by)))
     if tag:
-        conditions.append(Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == tag)))
+        # A private tag's slug, to whoever may not see it, is a tag that does not exist.
+        tagged = select(IdeaTag.idea_id).join(Tag).where(Tag.slug == tag, visible_tags(viewer))
+        conditions.append(Idea.id.in_(tagged))
     return conditions
 
 
@@ -321,14 +324,14 @@ def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[
                 select(Vote.idea_id).where(Vote.user_id == viewer.user_id, Vote.idea_id.in_(ids))
             )
         )
-    tags: dict[int, list[str]] = {}
-    for idea_id, name in session.execute(
-        select(IdeaTag.idea_id, Tag.name)
+    tags: dict[int, list[TagBadge]] = {}
+    for idea_id, name, colour, private in session.execute(
+        select(IdeaTag.idea_id, Tag.name, Tag.colour, Tag.is_private)
         .join(Tag)
-        .where(IdeaTag.idea_id.in_(ids))
+        .where(IdeaTag.idea_id.in_(ids), visible_tags(viewer))
         .order_by(Tag.name)
     ):
-        tags.setdefault(idea_id, []).append(name)
+        tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
     for item in items:
         item.viewer_voted = item.id in voted
         item.viewer_can_vote = viewer.is_signed_in and stages.accepts_votes(item.stage)

@@ -37,7 +37,6 @@ from portal.ideas.models import (
     IdeaTag,
     Kind,
     Severity,
-    Tag,
     Visibility,
     Vote,
 )
@@ -340,9 +339,6 @@ def change_visibility(
     return idea
 
 
-TAG_SLUG_LENGTH = 40  # Tag.slug's column length
-
-
 def _audience_of(session: Session, idea: Idea) -> list[int]:
     return list(
         session.scalars(select(IdeaAudience.organisation_id).where(IdeaAudience.idea_id == idea.id))
@@ -350,16 +346,10 @@ def _audience_of(session: Session, idea: Idea) -> list[int]:
 
 
 def _set_tags(session: Session, idea: Idea, names: list[str]) -> bool:
-    wanted = {slugify(name, TAG_SLUG_LENGTH): name.strip() for name in names}
-    wanted.pop("", None)
-    existing = {t.slug: t for t in session.scalars(select(Tag).where(Tag.slug.in_(wanted)))}
-    for slug, name in wanted.items():
-        if slug not in existing:
-            existing[slug] = Tag(slug=slug, name=name[:40])
-            session.add(existing[slug])
-    session.flush()
+    from portal.ideas.tags import tags_named  # it imports slugify from here: asked when used
+
+    target = {tag.id for tag in tags_named(session, names)}
     current = set(session.scalars(select(IdeaTag.tag_id).where(IdeaTag.idea_id == idea.id)))
-    target = {existing[slug].id for slug in wanted}
     if current == target:
         return False
     session.execute(

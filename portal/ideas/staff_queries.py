@@ -19,6 +19,7 @@ from portal.feedback.models import Feedback
 from portal.ideas import search
 from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
 from portal.ideas.queries import COUNT_CAP, Page, capped_count
+from portal.ideas.tags import TagBadge
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
 from portal.markdown import render_markdown
@@ -68,7 +69,7 @@ class StaffIdeaRow:
     owner_name: str | None
     created_at: datetime
     severity: Severity | None
-    tags: list[str] = field(default_factory=list)
+    tags: list[TagBadge] = field(default_factory=list)
 
     @property
     def public_status(self) -> str:
@@ -159,16 +160,16 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
         )  # fmt: skip
         for idea, board, owner_name in rows[:PAGE_SIZE]
     ]
-    tags: dict[int, list[str]] = {}
+    tags: dict[int, list[TagBadge]] = {}
     if items:
-        for idea_id, name in session.execute(
-            select(IdeaTag.idea_id, Tag.name)
+        for idea_id, name, colour, private in session.execute(
+            select(IdeaTag.idea_id, Tag.name, Tag.colour, Tag.is_private)
             .join(Tag)
             .where(IdeaTag.idea_id.in_([i.id for i in items]))
         ):
-            tags.setdefault(idea_id, []).append(name)
+            tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
     for item in items:
-        item.tags = sorted(tags.get(item.id, []))
+        item.tags = sorted(tags.get(item.id, []), key=lambda tag: tag.name)
     return Page(items=items, number=page, size=PAGE_SIZE, total=total, capped=capped,
                 more=len(rows) > PAGE_SIZE and page < LAST_PAGE)  # fmt: skip
 

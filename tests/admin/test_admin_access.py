@@ -46,10 +46,12 @@ def test_staff_open_every_admin_page_but_the_audit_log_outbox_and_subscribers(
     app, make, client, sign_in, session
 ):
     from portal.changelog.models import Category, ReleaseNote
+    from portal.ideas.models import Tag
 
     make.idea()
     make.organisation("Acme")
     session.add(ReleaseNote(title="A draft", slug="a-draft", category=Category.new))
+    session.add(Tag(slug="exports", name="Exports"))
     session.commit()
     sign_in(make.user(role=Role.staff))
     for path, methods in admin_urls(app):

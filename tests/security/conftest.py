@@ -17,7 +17,7 @@ from portal.changelog.models import Category, ReleaseNote, ReleaseNoteAudience
 from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas import service as ideas
-from portal.ideas.models import Channel, Comment, Visibility
+from portal.ideas.models import Channel, Comment, IdeaTag, Tag, Visibility
 from portal.lifecycle.stages import Stage
 from portal.notify.models import OutboxMessage
 from portal.people.models import Invitation
@@ -60,6 +60,7 @@ class World:
     message_id: int = 0
     subscriber_id: int = 0
     invitation_id: int = 0
+    tag_id: int = 0
 
     def params_for(self, visibility: Visibility) -> dict[str, object]:
         """A value for every URL parameter the app's routes take, pointing at `visibility`."""
@@ -75,6 +76,7 @@ class World:
             "subscriber_id": self.subscriber_id,
             "user_id": self.people["member"].id,
             "invitation_id": self.invitation_id,
+            "tag_id": self.tag_id,
             "note_id": thing.note_id,
             "token": "not-a-valid-token",
             "filename": "style.css",
@@ -149,6 +151,13 @@ def world(make, session) -> World:
     session.add(invitation)
     session.commit()
     built.invitation_id = invitation.id
+    tag = Tag(slug="exports", name="Exports")
+    session.add(tag)
+    session.flush()
+    session.add(IdeaTag(idea_id=built.things[Visibility.public].idea_id, tag_id=tag.id))
+    session.add(Tag(slug="churn-risk", name="Churn risk", is_private=True))  # to merge into
+    session.commit()
+    built.tag_id = tag.id
     assert session.scalar(
         select(Membership.id).where(Membership.user_id == built.people["unverified"].id)
     ), "the unverified person must hold a membership row for the test to mean anything"

@@ -12,6 +12,7 @@ from portal.web.admin import (  # noqa: F401
     roadmap,
     settings,
     subscribers,
+    tags,
 )
 from portal.web.admin.common import bp
 

@@ -9,6 +9,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     FloatField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -16,6 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     InputRequired,
@@ -25,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.ideas.models import Channel, Grade, Kind, Severity
+from portal.ideas.models import Channel, Grade, Kind, Severity, TagColour
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
 from portal.roles import Role
 from portal.settings.service import CURRENCIES, MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
@@ -386,3 +388,39 @@ class DeleteIdeaForm(Form):
 
 class ConfirmForm(Form):
     """A button that only needs its CSRF token."""
+
+
+TAG_COLOUR_LABELS = {
+    TagColour.grey: _l("Grey"),
+    TagColour.red: _l("Red"),
+    TagColour.orange: _l("Orange"),
+    TagColour.yellow: _l("Yellow"),
+    TagColour.green: _l("Green"),
+    TagColour.teal: _l("Teal"),
+    TagColour.blue: _l("Blue"),
+    TagColour.purple: _l("Purple"),
+    TagColour.pink: _l("Pink"),
+}
+
+
+class TagForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
+    colour = SelectField(
+        _l("Colour"),
+        default=TagColour.grey.value,
+        choices=[(colour.value, label) for colour, label in TAG_COLOUR_LABELS.items()],
+    )
+    is_private = BooleanField(
+        _l("Private"), description=_l("Staff only: never shown to customers.")
+    )
+
+
+class MergeTagForm(Form):
+    target_id = SelectField(_l("Merge into"), coerce=int, validators=[InputRequired()])
+
+
+class TagDeleteForm(Form):
+    """A button that confirms what the page above it describes: a post without it does
+    nothing."""
+
+    confirm = HiddenField(validators=[AnyOf(["yes"])])
