@@ -386,10 +386,6 @@ class DeleteIdeaForm(Form):
     )
 
 
-class ConfirmForm(Form):
-    """A button that only needs its CSRF token."""
-
-
 TAG_COLOUR_LABELS = {
     TagColour.grey: _l("Grey"),
     TagColour.red: _l("Red"),

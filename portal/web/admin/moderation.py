@@ -7,10 +7,11 @@ from portal.db import db
 from portal.errors import DomainError
 from portal.ideas import moderation
 from portal.web.admin.common import actor, bp, flash_refusal, get_idea_or_404, require_admin
-from portal.web.admin.forms import ConfirmForm, DeleteIdeaForm, IdeaTextForm
+from portal.web.admin.forms import DeleteIdeaForm, IdeaTextForm
 from portal.web.admin.ideas import _rerender
 from portal.web.inputs import page_arg
 from portal.web.outcome import Refused, commit_or_refuse, duplicate_of
+from portal.web.public.forms import ConfirmForm
 from portal.web.render import render
 
 

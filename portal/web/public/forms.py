@@ -37,7 +37,7 @@ class IdeaEditForm(Form):
 
 
 class ConfirmForm(Form):
-    """A button that only needs its CSRF token (delete this comment)."""
+    """A button that only needs its CSRF token (delete a comment, restore an idea)."""
 
 
 class CommentForm(Form):
