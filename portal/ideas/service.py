@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import Float, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import access
 from portal.accounts.models import User
@@ -133,7 +135,7 @@ def cast_vote(
     if not _insert_vote(session, idea_id=idea.id, user_id=voter.id, channel=channel,
                         original_words=original_words, created_at=cast_at):  # fmt: skip
         return False
-    _count_votes(session, idea, 1, trending.with_vote(Idea.trend, trending.weight(cast_at)))
+    _count_votes(session, idea, 1, trending.weight(cast_at))
     follow_idea(session, idea=idea, person=voter, reason=FollowReason.voted)
     record_event(session, EventKind.vote_cast, idea_id=idea.id, actor_id=voter.id,
                  channel=channel.value)  # fmt: skip
@@ -166,14 +168,27 @@ def _add_to_count(session: Session, idea: Idea, column, delta: int) -> None:
     )
 
 
-def _count_votes(session: Session, idea: Idea, delta: int, trend) -> None:
+def _count_votes(session: Session, idea: Idea, delta: int, vote_weight: float) -> None:
     """The vote count and the trend in one SQL-side UPDATE: two voters at once must not
-    overwrite each other's."""
-    session.execute(
-        update(Idea)
-        .where(Idea.id == idea.id)
-        .values(vote_count=Idea.vote_count + delta, trend=trend)
-        .execution_options(synchronize_session="fetch")
+    overwrite each other's. A Core UPDATE … RETURNING built once, its values put into `idea` by
+    hand: building it and the ORM's synchronising UPDATE cost a third of a vote's time."""
+    count, new_trend = session.execute(
+        _vote_count_statement(adding=delta > 0), {"idea_id": idea.id, "weight": vote_weight}
+    ).one()
+    set_committed_value(idea, "vote_count", count)
+    set_committed_value(idea, "trend", new_trend)
+
+
+@cache
+def _vote_count_statement(*, adding: bool):
+    ideas = Idea.__table__
+    vote_weight = bindparam("weight", type_=Float)
+    trend = (trending.with_vote if adding else trending.without_vote)(ideas.c.trend, vote_weight)
+    return (
+        update(ideas)
+        .where(ideas.c.id == bindparam("idea_id"))
+        .values(vote_count=ideas.c.vote_count + (1 if adding else -1), trend=trend)
+        .returning(ideas.c.vote_count, ideas.c.trend)
     )
 
 
@@ -190,7 +205,7 @@ def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     ).scalar()
     if removed is None:
         return False
-    _count_votes(session, idea, -1, trending.without_vote(Idea.trend, trending.weight(removed)))
+    _count_votes(session, idea, -1, trending.weight(removed))
     priority.refresh_score(session, idea)
     return True
 

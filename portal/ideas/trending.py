@@ -45,7 +45,7 @@ def total(cast_at: Iterable[datetime]) -> float:
     return top + math.log2(sum(2.0 ** (w - top) for w in weights))
 
 
-def with_vote(trend: ColumnElement, vote_weight: float) -> ColumnElement:
+def with_vote(trend: ColumnElement, vote_weight: float | ColumnElement) -> ColumnElement:
     """SQL: `trend` with one more vote of `vote_weight` (log2(2^trend + 2^weight), computed
     from the larger term so it never overflows)."""
     return case(
@@ -55,7 +55,7 @@ def with_vote(trend: ColumnElement, vote_weight: float) -> ColumnElement:
     )
 
 
-def without_vote(trend: ColumnElement, vote_weight: float) -> ColumnElement:
+def without_vote(trend: ColumnElement, vote_weight: float | ColumnElement) -> ColumnElement:
     """SQL: `trend` with a vote of `vote_weight` taken away (log2(2^trend - 2^weight))."""
     return case(
         (trend - vote_weight > _EMPTY,
