@@ -229,10 +229,16 @@ def _recipients(visibility: Visibility, audience) -> ColumnElement[bool]:
 
 
 def get_visible_idea_or_404(session: Session, viewer: Viewer, idea_id: int) -> Idea:
-    idea = session.scalar(select(Idea).where(Idea.id == idea_id, ideas_visible_to(viewer)))
+    idea = session.scalar(_visible_idea(viewer), {"idea_id": idea_id})
     if idea is None:
         abort(404)
     return idea
+
+
+@functools.lru_cache(maxsize=512)
+def _visible_idea(viewer: Viewer):
+    """Built once per viewer (the id is a parameter): every vote and idea page runs it."""
+    return select(Idea).where(Idea.id == bindparam("idea_id"), ideas_visible_to(viewer))
 
 
 def get_visible_board_or_404(session: Session, viewer: Viewer, slug: str) -> Board:
