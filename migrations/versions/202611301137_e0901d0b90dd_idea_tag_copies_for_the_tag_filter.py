@@ -165,6 +165,8 @@ def downgrade() -> None:
         op.drop_index(f"ix_idea_tag_{name}", table_name="idea_tag")
     with op.batch_alter_table("idea_tag", schema=None) as batch_op:
         batch_op.create_index("ix_idea_tag_tag_id", ["tag_id"], unique=False)
+        for constraint in ("ck_idea_tag_stage", "ck_idea_tag_visibility"):
+            batch_op.drop_constraint(batch_op.f(constraint), type_="check")
         for column in reversed(COPIES):
             batch_op.drop_column(column)
     for name, column in SORTS.items():
