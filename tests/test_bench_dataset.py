@@ -1,12 +1,12 @@
 """The benchmark's dataset is what the services would have written: counts agree with rows, every
 stage and visibility is present, and the portal serves it (the benchmark measures real pages)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from portal.bench.dataset import Scale, grow
 from portal.demo import load_demo
 from portal.ideas import trending
-from portal.ideas.models import Comment, Idea, Visibility, Vote
+from portal.ideas.models import IDEA_TAG_COPIES, Comment, Idea, IdeaTag, Visibility, Vote
 from portal.lifecycle.stages import Stage
 from portal.priority.service import refresh_demand
 
@@ -44,3 +44,14 @@ def test_the_dataset_agrees_with_itself_and_the_pages_serve_it(app, session, cli
     page = client.get(f"/ideas/{busy.id}-{busy.slug}")
     assert page.status_code == 200 and busy.title in page.text
     assert client.get("/boards/web-app?sort=trending").status_code == 200
+    # Each tag row carries its idea's board, stage, visibility and sort columns (the tag filter).
+    kept = [c for c in IDEA_TAG_COPIES if c != "deleted_at"]  # none is deleted: NULL on both
+    copies = tuple_(*(getattr(IdeaTag, c) for c in kept))
+    originals = tuple_(*(getattr(Idea, c) for c in kept))
+    tagged = session.scalar(select(func.count(IdeaTag.id)))
+    agreeing = session.scalar(
+        select(func.count(IdeaTag.id)).join(Idea, Idea.id == IdeaTag.idea_id)
+        .where(copies == originals, IdeaTag.deleted_at.is_(None), Idea.deleted_at.is_(None))
+    )  # fmt: skip
+    assert tagged > 100 and agreeing == tagged
+    assert client.get("/boards/web-app?tag=reporting").status_code == 200

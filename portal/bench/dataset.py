@@ -208,6 +208,8 @@ def grow(connection: Connection, scale: Scale, *, seed: int = 7) -> dict:
         connection.execute(insert(IdeaAudience), audiences)
     _bulk(connection, StageChange, _stage_changes(ideas, stages, created, now), "history",
           scale.ideas * 2)  # fmt: skip
+    # Each tag row takes its copy of the idea's list columns from the database's triggers, as
+    # when a service tags an idea, and follows the trends written below the same way.
     _bulk(connection, IdeaTag, (
         {"idea_id": i, "tag_id": rng.choice(tag_ids)} for i in ideas if rng.random() < 0.3
     ), "tags", int(scale.ideas * 0.3))  # fmt: skip

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,12 +105,19 @@ class BoardAudience(Base):
     )
 
 
+# What a board's list filters on besides its board: the stage and the visibility rule's columns
+# (copied to idea_tag, IDEA_TAG_COPIES).
+LISTED_BY = ("stage", "visibility", "deleted_at")
+
+
 class Idea(Base):
     __tablename__ = "idea"
     __table_args__ = (
-        Index("ix_idea_board_created", "board_id", "created_at"),
-        Index("ix_idea_board_votes", "board_id", "vote_count"),
-        Index("ix_idea_board_trend", "board_id", "trend"),
+        # A board's sorts (id breaks ties), each covering what a board lists by (the visibility
+        # rule, the stage): counting a board and walking to page 50 read no table rows.
+        Index("ix_idea_board_created", "board_id", "created_at", "id", *LISTED_BY),
+        Index("ix_idea_board_votes", "board_id", "vote_count", "id", *LISTED_BY),
+        Index("ix_idea_board_trend", "board_id", "trend", "id", *LISTED_BY),
         # The review queue's stage lists and the automatic close: by stage, then time in it.
         Index("ix_idea_stage_changed", "stage", "stage_changed_at", "id"),
         # The roadmap's columns: each (stage, horizon) pair in the order staff set.
@@ -283,12 +291,88 @@ def colour_class(colour: str) -> str:
 
 
 class IdeaTag(Base):
+    """An idea's tag, with a copy of what a board's list filters and sorts the idea by
+    (IDEA_TAG_COPIES), so that a board filtered by a tag is counted and paged along one index
+    range of the tag's rows on that board, whatever the size. The copies are written by the
+    database only (IDEA_TAG_COPY_DDL: triggers on idea and idea_tag), whichever statement
+    changes the idea: never set them."""
+
     __tablename__ = "idea_tag"
-    __table_args__ = (UniqueConstraint("idea_id", "tag_id"),)
+    __table_args__ = (
+        UniqueConstraint("idea_id", "tag_id"),
+        # One per board sort (idea_id breaks ties), covering the stage and the visibility rule.
+        Index("ix_idea_tag_votes", "tag_id", "board_id", "vote_count", "idea_id", *LISTED_BY),
+        Index("ix_idea_tag_created", "tag_id", "board_id", "created_at", "idea_id", *LISTED_BY),
+        Index("ix_idea_tag_trend", "tag_id", "board_id", "trend", "idea_id", *LISTED_BY),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"))
+    # Copies of the idea's columns of the same names (the server defaults last only until the
+    # insert trigger has copied the idea's values).
+    board_id: Mapped[int] = mapped_column(Integer, server_default="0")
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), server_default="collect")
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "visibility"), server_default="internal"
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    vote_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    trend: Mapped[float] = mapped_column(Float, server_default=str(NO_VOTES))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+
+# The idea's columns idea_tag keeps a copy of, under the same names.
+IDEA_TAG_COPIES = ("board_id", "stage", "visibility", "deleted_at", "vote_count", "trend",
+                   "created_at")  # fmt: skip
+_COPIED = ", ".join(IDEA_TAG_COPIES)
+_CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in IDEA_TAG_COPIES)
+# The triggers that keep the copies: a new idea_tag row takes its idea's values, and a change to
+# any of them on idea (by the ORM, a bulk UPDATE, a migration or raw SQL alike) is copied to its
+# idea_tag rows. Made with the table (create_all) and by the migration that added them. On
+# SQLite a table rebuilt by a batch migration loses its triggers: tests/ideas/test_tag_filter.py
+# checks they exist after every migration.
+IDEA_TAG_COPY_DDL = {
+    "sqlite": [
+        *(
+            f"CREATE TRIGGER idea_tag_copy_idea{suffix} AFTER {when} ON idea_tag BEGIN "
+            f"UPDATE idea_tag SET ({_COPIED}) = (SELECT {_COPIED} FROM idea "
+            "WHERE idea.id = NEW.idea_id) WHERE id = NEW.id; END"
+            for suffix, when in (("", "INSERT"), ("_moved", "UPDATE OF idea_id"))
+        ),
+        f"CREATE TRIGGER idea_copy_to_tags AFTER UPDATE OF {_COPIED} ON idea "
+        f"WHEN {_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} BEGIN "
+        f"UPDATE idea_tag SET ({_COPIED}) = ({', '.join('NEW.' + c for c in IDEA_TAG_COPIES)}) "
+        "WHERE idea_id = NEW.id; END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION idea_tag_copy_idea() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN SELECT {_COPIED} INTO "
+        f"{', '.join('NEW.' + c for c in IDEA_TAG_COPIES)} FROM idea WHERE id = NEW.idea_id; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER idea_tag_copy_idea BEFORE INSERT OR UPDATE OF idea_id ON idea_tag "
+        "FOR EACH ROW EXECUTE FUNCTION idea_tag_copy_idea()",
+        "CREATE OR REPLACE FUNCTION idea_copy_to_tags() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN UPDATE idea_tag SET ({_COPIED}) = "
+        f"({', '.join('NEW.' + c for c in IDEA_TAG_COPIES)}) WHERE idea_id = NEW.id; "
+        "RETURN NULL; END $$",
+        f"CREATE TRIGGER idea_copy_to_tags AFTER UPDATE OF {_COPIED} ON idea FOR EACH ROW "
+        f"WHEN ({_CHANGED}) EXECUTE FUNCTION idea_copy_to_tags()",
+    ],
+}
+IDEA_TAG_COPY_DROP_DDL = {
+    "sqlite": ["DROP TRIGGER IF EXISTS idea_copy_to_tags",
+               "DROP TRIGGER IF EXISTS idea_tag_copy_idea",
+               "DROP TRIGGER IF EXISTS idea_tag_copy_idea_moved"],
+    "postgresql": ["DROP TRIGGER IF EXISTS idea_copy_to_tags ON idea",
+                   "DROP FUNCTION IF EXISTS idea_copy_to_tags()",
+                   "DROP TRIGGER IF EXISTS idea_tag_copy_idea ON idea_tag",
+                   "DROP FUNCTION IF EXISTS idea_tag_copy_idea()"],
+}  # fmt: skip
+for _when, _ddl in (("after_create", IDEA_TAG_COPY_DDL), ("before_drop", IDEA_TAG_COPY_DROP_DDL)):
+    for _dialect, _statements in _ddl.items():
+        for _statement in _statements:
+            event.listen(IdeaTag.__table__, _when, DDL(_statement).execute_if(dialect=_dialect))
 
 
 class Vote(Base):

@@ -243,19 +243,20 @@ def _ranked_sqlite(terms: list[Term], titles_only: bool, candidates: int) -> Sub
         return f"(rowid IN ({within}))"
 
     # The newest `candidates` + 1 matches: FTS5 walks its doclists from the newest rowid down and
-    # stops; every term is then looked up within that range only.
+    # stops; every term is then looked up within that range only. That walk is the costly part
+    # at any size past `candidates` matches: done once (a materialised CTE), read by each term.
     anywhere = " OR ".join(term.fts5() for term in terms)
     params["match"] = f"{{title}} : ({anywhere})" if titles_only else anywhere
-    bound = (
-        f"coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :match "
-        "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates), 0)"
-    )
+    bound = "(SELECT oldest FROM search_bound)"
     in_title = [among_candidates(f"t{i}", f"{{title}} : {t.fts5()}") for i, t in enumerate(terms)]
     found = in_title
     if not titles_only:
         found = [among_candidates(f"a{i}", t.fts5()) for i, t in enumerate(terms)]
     score = f"{COVERAGE} * ({' + '.join(found)}) + {' + '.join(in_title)}"
     statement = text(
+        "WITH search_bound(oldest) AS MATERIALIZED ("
+        f"SELECT coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :match "
+        "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates), 0)) "
         f"SELECT rowid AS idea_id, -({score}) AS rank FROM {fts} "
         f"WHERE {fts} MATCH :match AND rowid >= {bound}"
     ).bindparams(**params)
