@@ -15,6 +15,7 @@ from portal.accounts.models import Role
 from portal.feedback.models import Feedback
 from portal.ideas.models import Channel, Grade, IdeaTag, Kind, Severity, Tag, Visibility
 from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import Axe, severe_violations
 from tests.security.conftest import world  # noqa: F401  (the fixture, for the admin routes)
 
 pytestmark = pytest.mark.browser
@@ -82,19 +83,26 @@ def realistic_lists(make, session, world) -> None:  # noqa: F811  (the fixture's
 
 def sideways_scroll(page: Page) -> int:
     """How many pixels the page itself scrolls sideways (0 when it fits)."""
-    import os
-    if os.environ.get("SHOTS"):
-        print(page.url, page.evaluate("""Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement.closest('.table-scroll'))).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""))
     return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
 
 
-def title_lines(page: Page) -> list[tuple[str, float]]:
-    """(title, lines it takes) for every idea title in the staff list."""
+def sticking_out(page: Page) -> list[str]:
+    """The first elements past the right edge of the screen, for a failure's message."""
+    return page.evaluate(
+        """Array.from(document.querySelectorAll("body *"))
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5).map(e => e.outerHTML.slice(0, 120))"""
+    )
+
+
+def title_lines(page: Page) -> list[tuple[str, float, bool]]:
+    """(title, lines it takes, whether it is cut short) for every idea title in the staff list."""
     return page.eval_on_selector_all(
         ".idea-table .idea-name",
         """titles => titles.map(title => [
             title.textContent.trim(),
             title.getBoundingClientRect().height / parseFloat(getComputedStyle(title).lineHeight),
+            title.scrollHeight > title.clientHeight + 1,
         ])""",
     )
 
@@ -129,19 +137,15 @@ def test_staff_lists_fit_a_laptop_and_a_phone_and_every_admin_page_fits_a_phone(
         for path in ("/admin/ideas", "/admin/inbox"):
             page.goto(live_url + path)
             where = f"{path} at {size['width']} px"
-            import os
-            if os.environ.get("SHOTS"):
-                page.screenshot(path=f"/tmp/shots/{path.replace('/', '_')}_{size['width']}.png")
-                page.locator(".idea-table").scroll_into_view_if_needed()
-                page.screenshot(path=f"/tmp/shots/{path.replace('/', '_')}_{size['width']}_table.png")
-            assert sideways_scroll(page) <= 0, f"{where} scrolls sideways"
+            assert sideways_scroll(page) <= 0, f"{where} scrolls sideways: {sticking_out(page)}"
             lines = title_lines(page)
-            if os.environ.get("SHOTS"):
-                print(page.evaluate("""Array.from(document.querySelectorAll('.idea-table tr:nth-child(1) > *')).map(c => [c.className, c.getBoundingClientRect().width, getComputedStyle(c).width, getComputedStyle(c).display])"""))
-                print(page.evaluate("""[document.querySelector('.idea-table').getBoundingClientRect().width, getComputedStyle(document.querySelector('.idea-table')).tableLayout]"""))
             assert len(lines) >= len(TITLES), f"{where} lists the ideas"
-            too_tall = [(title, round(n, 1)) for title, n in lines if n > 2.05]
+            too_tall = [(title, round(n, 1)) for title, n, _ in lines if n > 2.05]
             assert not too_tall, f"{where}: titles over two lines: {too_tall}"
+            if size == LAPTOP:  # a title may have 160 characters; up to 140 show whole
+                cut = [title for title, _, cut in lines if cut and len(title) <= 140]
+                assert not cut, f"{where}: titles cut short: {cut}"
+                assert not severe_violations(Axe(), page), f"{where}: accessibility"
             row = page.locator(".idea-table tbody tr", has_text=TITLES[1])
             for fact in (LONG_NAME, "987", "12345"):  # owner, money and votes in the row, in view
                 box = row.get_by_text(fact).first.bounding_box()
@@ -154,10 +158,7 @@ def test_staff_lists_fit_a_laptop_and_a_phone_and_every_admin_page_fits_a_phone(
         if not page.locator("main#main").count():
             continue  # an htmx fragment (the idea picker), never a page of its own
         assert response.ok, f"{path} answered {response.status}"
-        import os
-        if os.environ.get("SHOTS"):
-            page.screenshot(path=f"/tmp/shots/p{path.replace('/', '_')}.png")
-        assert sideways_scroll(page) <= 0, f"{path} scrolls sideways on a phone"
+        assert sideways_scroll(page) <= 0, f"{path} scrolls sideways: {sticking_out(page)}"
         expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
         checked.append(path)
     assert "/admin/people" in checked and len(checked) >= 20, checked
