@@ -174,3 +174,8 @@ def test_a_forged_token_is_refused_and_its_code_form_too(client):
     assert client.get("/login/link/forged").status_code == 400
     assert client.post("/login/link/forged", data={"code": "123456"}).status_code == 400
     assert client.post("/login/link/forged", data={}).status_code == 400
+
+
+def test_someone_already_signed_in_is_not_asked_again(make, client, sign_in):
+    sign_in(make.user("dana@acme.example"))
+    assert client.get("/login/link?next=/roadmap").headers["Location"] == "/roadmap"

@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.accounts import signin_links as links
 from portal.accounts.service import normalise_email
@@ -10,7 +11,7 @@ from portal.errors import InvalidLink, PersonBlocked
 from portal.web import auth, limits
 from portal.web.account.forms import SignInCodeForm, SignInLinkForm
 from portal.web.account.views import BLOCKED, bp
-from portal.web.redirects import local_path
+from portal.web.redirects import local_path, safe_next
 from portal.web.render import render
 
 # The asking browser's nonce, in its signed session cookie (cleared by signing in).
@@ -21,6 +22,8 @@ BROWSER_NONCE = "sign_in_link_browser"
 @limits.limit_sign_in_links
 def signin_link_request():
     """Ask for a sign-in link; the answer never tells whether the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(url_for("public.home")))
     form = SignInLinkForm()
     next_path = local_path(request.values.get("next"))
     if form.validate_on_submit():
