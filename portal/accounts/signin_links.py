@@ -29,7 +29,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import SignInLink, User
@@ -59,6 +59,10 @@ def request_sign_in_link(
     user = get_user_by_email(session, email)
     if user is None or user.is_blocked:
         return None
+    # The person's dead links go (served by the index on user_id): rows stay few per person.
+    session.execute(
+        delete(SignInLink).where(SignInLink.user_id == user.id, SignInLink.expires_at < utcnow())
+    )
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     max_age = current_app.config["SIGN_IN_LINK_MAX_AGE"]

@@ -179,3 +179,11 @@ def test_a_forged_token_is_refused_and_its_code_form_too(client):
 def test_someone_already_signed_in_is_not_asked_again(make, client, sign_in):
     sign_in(make.user("dana@acme.example"))
     assert client.get("/login/link?next=/roadmap").headers["Location"] == "/roadmap"
+
+
+def test_asking_again_clears_the_persons_expired_links(make, client, session):
+    make.user("dana@acme.example")
+    ask_for_link(client, "dana@acme.example")
+    with time_machine.travel(utcnow() + timedelta(minutes=20)):
+        ask_for_link(client, "dana@acme.example")
+    assert len(session.scalars(select(SignInLink.id)).all()) == 1
