@@ -85,6 +85,12 @@ def can_manage_tags(viewer: Viewer | User) -> bool:
     return viewer.is_staff
 
 
+def may_open_private_portal(viewer: Viewer | User) -> bool:
+    """A private portal opens only to people who signed in and proved their mailbox (and to
+    staff): an unverified account sees what an anonymous visitor sees, i.e. nothing."""
+    return viewer.is_staff or bool(viewer.is_verified)
+
+
 def abilities(viewer: Viewer) -> dict[str, bool]:
     """The `viewer_can_*` flags every template receives."""
     return {

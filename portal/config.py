@@ -62,6 +62,7 @@ DEFAULTS = {
     "VERIFY_LINK_MAX_AGE": 3 * 24 * 3600,
     "RESET_LINK_MAX_AGE": 2 * 3600,
     "INVITATION_LINK_MAX_AGE": 7 * 24 * 3600,
+    "SIGN_IN_LINK_MAX_AGE": 15 * 60,
     "COMMENT_EDIT_WINDOW_SECONDS": 15 * 60,
     "IDEA_EDIT_WINDOW_SECONDS": 30 * 60,
     # An idea deleted as spam may be restored by an admin for this many days.

@@ -66,3 +66,15 @@ class DuplicateTitle(DomainError):
 
 class RestoreWindowClosed(DomainError):
     message = _l("This idea was deleted more than 30 days ago: it can no longer be restored.")
+
+
+class SignupClosed(DomainError):
+    """The workspace lets only some people sign up (admin settings, "Access and sign-up")."""
+
+    status = 403
+
+
+class SignInLinkRefused(InvalidLink):
+    """An emailed sign-in link that cannot sign anyone in (wrong code, used, expired)."""
+
+    message = _l("This sign-in link is invalid, used or expired. Ask for a new one.")

@@ -1,6 +1,12 @@
 """Every model, imported once so Base.metadata knows all tables (Alembic, tests)."""
 
-from portal.accounts.models import Membership, Organisation, OrganisationDomain, User
+from portal.accounts.models import (
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    SignInLink,
+    User,
+)
 from portal.audit.models import AuditEntry
 from portal.changelog.models import ReleaseNote, ReleaseNoteAudience, ReleaseNoteIdea
 from portal.db import Base
@@ -28,6 +34,7 @@ from portal.subscribers.models import Subscriber
 from portal.verification.models import VerificationAnswer
 
 __all__ = [
+    "SignInLink",
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "Invitation",

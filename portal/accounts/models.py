@@ -11,7 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, UTCDateTime, utcnow
 from portal.roles import ADMIN_ROLES, STAFF_ROLES, Role
 
-__all__ = ["Membership", "Organisation", "OrganisationDomain", "Role", "Tier", "User"]
+__all__ = [
+    "Membership",
+    "Organisation",
+    "OrganisationDomain",
+    "Role",
+    "SignInLink",
+    "Tier",
+    "User",
+]
 
 
 class Tier(StrEnum):
@@ -134,3 +142,23 @@ class Membership(Base):
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link sent by email (portal/accounts/signin_links.py). Only hashes are
+    kept: of the link's token, of the code the email shows, and of the requesting browser's
+    nonce. Used once (`used_at`), dead after `expires_at` or too many wrong codes."""
+
+    __tablename__ = "sign_in_link"
+    __table_args__ = (Index("ix_sign_in_link_user_id", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    next_path: Mapped[str] = mapped_column(String(500), default="")
+    wrong_codes: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -14,7 +14,7 @@ from portal.accounts.models import Membership, Organisation, OrganisationDomain,
 from portal.accounts.passwords import check_password
 from portal.audit.service import record
 from portal.db import utcnow
-from portal.errors import DomainError, InvalidLink, LinkAlreadyUsed
+from portal.errors import DomainError, InvalidLink, LinkAlreadyUsed, SignupClosed
 from portal.notify.outbox import absolute_url, enqueue
 
 VERIFY_SALT = "verify-email"
@@ -74,8 +74,10 @@ def register_customer(
     """Create a customer and email a verification link.
 
     An address that already has an account gets an email saying so instead, and the caller shows
-    the same message either way, so the form does not reveal who is registered.
+    the same message either way, so the form does not reveal who is registered. SignupClosed
+    (nothing created, nothing sent) when the workspace's sign-up rule does not admit the address.
     """
+    check_signup_allowed(session, email)
     existing = get_user_by_email(session, email)
     if existing is not None:
         enqueue(
@@ -99,6 +101,33 @@ def register_customer(
     )
     send_verification(session, user, next_path)
     return user
+
+
+SIGNUP_INVITED_ONLY = _l(
+    "Sign-up is by invitation only. If you were invited, follow the link in your invitation email."
+)
+SIGNUP_KNOWN_DOMAINS_ONLY = _l(
+    "Sign-up is open only to email addresses of the organisations this portal serves. Use your "
+    "work email, or ask the portal's team for an invitation."
+)
+
+
+def check_signup_allowed(session: Session, email: str) -> None:
+    """Raise SignupClosed unless the workspace's sign-up rule admits `email` (decided by the
+    rule and the address's domain alone: never by whether an account exists)."""
+    # Settings sit above accounts (they record to the audit log through access): imported here.
+    from portal.settings.service import SignupRule, get_access
+
+    rule = get_access(session).signup
+    if rule == SignupRule.invited:
+        raise SignupClosed(SIGNUP_INVITED_ONLY)
+    if rule == SignupRule.domains:
+        domain = normalise_email(email).rsplit("@", 1)[-1]
+        known = session.scalar(
+            select(OrganisationDomain.id).where(OrganisationDomain.domain == domain)
+        )
+        if known is None:
+            raise SignupClosed(SIGNUP_KNOWN_DOMAINS_ONLY)
 
 
 def _greeting_name(user: User) -> str:

@@ -1,9 +1,10 @@
-"""Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas
-and the currency of ARR amounts. Only admins change them."""
+"""Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas,
+the currency of ARR amounts, and who may open the portal and sign up. Only admins change them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -136,3 +137,50 @@ def _put(session: Session, key: str, value: dict) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+class SignupRule(StrEnum):
+    """Who may create an account from the sign-up form."""
+
+    anyone = "anyone"
+    invited = "invited"  # only through an invitation's link (portal/people)
+    domains = "domains"  # only addresses of a known organisation's email domain
+
+
+SIGNUP_RULE_LABEL = {
+    SignupRule.anyone: _l("Anyone"),
+    SignupRule.invited: _l("Invited people only"),
+    SignupRule.domains: _l("People with an email address of a known organisation's domain"),
+}
+
+
+@dataclass(frozen=True)
+class PortalAccess:
+    """Whether the whole portal needs a signed-in, verified person (`is_private`) and who may
+    sign up. Off and "anyone" unless an admin changes them."""
+
+    is_private: bool = False
+    signup: SignupRule = SignupRule.anyone
+
+
+def get_access(session: Session) -> PortalAccess:
+    """The portal's access setting (one row read by primary key)."""
+    row = session.get(Setting, "access")
+    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    signup = value.get("signup")
+    return PortalAccess(
+        is_private=value.get("private") is True,
+        signup=SignupRule(signup) if signup in SignupRule.__members__ else SignupRule.anyone,
+    )
+
+
+def update_access(session: Session, *, actor: User, access: PortalAccess) -> None:
+    """Admin-only: make the portal private (or public again) and choose who may sign up;
+    recorded in the audit log."""
+    if not can_change_settings(actor):
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
+    value = {"private": bool(access.is_private), "signup": SignupRule(access.signup).value}
+    _put(session, "access", value)
+    record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
+           private=value["private"], signup=value["signup"])  # fmt: skip
+    session.flush()

@@ -19,6 +19,7 @@ from portal.web.caching import register_caching
 from portal.web.error_pages import register_error_pages
 from portal.web.inputs import refuse_unstorable_input
 from portal.web.money import register_money_filters
+from portal.web.private import register_private_portal_gate
 from portal.web.row_urls import row_url
 from portal.web.security import register_security_headers
 
@@ -128,7 +129,7 @@ def release_category_label(category: str) -> str:
 
 def register_blueprints(app: Flask) -> None:
     import portal.web.public.findable  # noqa: F401  (routes on the public blueprint)
-    from portal.web.account import following, invitations, solved  # noqa: F401  (account bp)
+    from portal.web.account import following, invitations, signin_links, solved  # noqa: F401
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.health import bp as health_bp
@@ -188,6 +189,8 @@ def register_blueprints(app: Flask) -> None:
             with db.reading() as reading:
                 viewer = access.viewer_for(reading, current_user)
         g.viewer = viewer
+
+    register_private_portal_gate(app)
 
     @app.context_processor
     def inject_layout():

@@ -39,6 +39,11 @@ ANSWER = "10 per minute;60 per hour"
 SETTINGS = "20 per minute;200 per hour"
 # Subscribing sends a stranger an email: a few per address, so the form cannot flood a mailbox.
 SUBSCRIBE = "5 per minute;20 per hour"
+# Emailed sign-in links: each request sends a mail, so few per address typed (whoever asks)
+# and per client address; codes typed for a link, per client address.
+SIGN_IN_LINK_PER_EMAIL = "3 per 15 minutes;10 per day"
+SIGN_IN_LINK_PER_CLIENT = "5 per minute;30 per hour"
+SIGN_IN_CODE_PER_CLIENT = "10 per minute;60 per hour"
 SIGN_IN_PER_ADDRESS = "20 per minute;200 per hour"
 SIGN_IN_PER_ACCOUNT = "6 per minute;30 per hour"
 SIGN_IN_PER_DEVICE = "6 per minute;30 per hour"
@@ -138,3 +143,26 @@ def limit_sign_in(view):
         deduct_when=_failed,
         exempt_when=lambda: _trusted_device() is None,
     )(per_account)
+
+
+def limit_sign_in_links(view):
+    """Decorator for the form that emails a sign-in link: per address typed and per client."""
+    per_client = limiter.limit(
+        SIGN_IN_LINK_PER_CLIENT,
+        key_func=lambda: f"link-client:{get_remote_address()}",
+        methods=["POST"],
+    )(view)
+    return limiter.limit(
+        SIGN_IN_LINK_PER_EMAIL,
+        key_func=lambda: f"link-email:{_submitted_email()}",
+        methods=["POST"],
+    )(per_client)
+
+
+def limit_sign_in_codes(view):
+    """Decorator for the form that takes a sign-in link's code: per client address."""
+    return limiter.limit(
+        SIGN_IN_CODE_PER_CLIENT,
+        key_func=lambda: f"code-client:{get_remote_address()}",
+        methods=["POST"],
+    )(view)

@@ -107,6 +107,9 @@ def would_change_something(world) -> dict:
         "value": "3",
         "tags": "forged",
         "role": "admin",
+        "is_private": "y",
+        "signup": "invited",
+        "code": "123456",
     }
 
 

@@ -200,6 +200,19 @@ class Scene:
         assert message is not None, "no reset email was queued"
         return urlsplit(message.context["reset_url"]).path
 
+    def fresh_sign_in_link_path(self) -> str:
+        """An emailed sign-in link that works, opened in another browser than the one that
+        asked (so it offers the form for the email's code), read from the outbox."""
+        self.app.test_client().post("/login/link", data={"email": self.resetter_email})
+        self.session.rollback()
+        message = self.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == "sign_in_link")
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        assert message is not None, "no sign-in link email was queued"
+        return urlsplit(message.context["link_url"]).path
+
     def fresh_feedback_id(self) -> int:
         self.session.rollback()
         feedback = Feedback(
@@ -314,7 +327,8 @@ class Scene:
         # crawl's page budget must not run out before it reaches them.
         emailed = [self.unsubscribe_path(), *self.subscription_paths(), self.solved_path()]
         if role == "anonymous":
-            emailed += [self.fresh_reset_path(), self.fresh_invitation_path()]
+            emailed += [self.fresh_reset_path(), self.fresh_invitation_path(),
+                        self.fresh_sign_in_link_path()]  # fmt: skip
         if role == "admin":
             emailed.append(self.blocked_person_path())
         return list(dict.fromkeys(emailed + seeds))
@@ -760,6 +774,8 @@ def fresh_action(scene: Scene, form: Form) -> str:
         return scene.fresh_reset_path()
     if form.endpoint == "account.accept_invitation":
         return scene.fresh_invitation_path()
+    if form.endpoint == "account.signin_link":
+        return scene.fresh_sign_in_link_path()
     if form.endpoint in ("admin.feedback_link", "admin.feedback_to_idea"):
         return re.sub(r"/feedback/\d+/", f"/feedback/{scene.fresh_feedback_id()}/", form.action)
     return form.action

@@ -185,3 +185,46 @@ def test_a_password_reset_ends_a_devices_trust(limited_app, make, session):
     assert statuses == [422] * 6
     # Those guesses counted against the account, not against a trusted device of its own.
     assert attempt(limited_app, owner.email, "guess", "198.51.100.1").status_code == 429
+
+
+def ask_for_sign_in_link(app, email, address):
+    return app.test_client().post(
+        "/login/link", data={"email": email}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def test_sign_in_links_to_one_address_are_limited_whoever_asks(limited_app, make, session):
+    from sqlalchemy import func, select
+
+    from portal.notify.models import OutboxMessage
+
+    user = make.user()
+    statuses = [
+        ask_for_sign_in_link(limited_app, user.email, f"10.3.0.{n}").status_code for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert session.scalar(select(func.count(OutboxMessage.id))) == 3
+    unknown = [
+        ask_for_sign_in_link(limited_app, "nobody@example.com", f"10.4.0.{n}").status_code
+        for n in range(4)
+    ]
+    assert unknown == statuses, "an unknown address is limited exactly alike"
+
+
+def test_sign_in_links_from_one_client_are_limited(limited_app):
+    statuses = [
+        ask_for_sign_in_link(limited_app, f"person{n}@example.com", "10.5.5.5").status_code
+        for n in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_codes_typed_for_sign_in_links_are_limited(limited_app):
+    client = limited_app.test_client()
+    statuses = [
+        client.post(
+            "/login/link/guessed", data={"code": "123456"}, environ_base={"REMOTE_ADDR": "10.6.6.6"}
+        ).status_code
+        for _ in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]

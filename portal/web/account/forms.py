@@ -44,6 +44,23 @@ class ForgotPasswordForm(Form):
     )
 
 
+class SignInLinkForm(ForgotPasswordForm):
+    """The address to email a one-time sign-in link to."""
+
+
+class SignInCodeForm(Form):
+    """The code an emailed sign-in link's message shows, for another browser than the asking one."""
+
+    code = StringField(
+        _l("Code from the email"),
+        validators=[
+            DataRequired(message=_l("Type the 6-digit code from the email.")),
+            Length(max=20),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
 class VerifyAgainForm(ForgotPasswordForm):
     """The address that waits for a new verification link."""
 

@@ -19,6 +19,7 @@ from portal.web.account.forms import (
     SignupForm,
     VerifyAgainForm,
 )
+from portal.web.outcome import REFUSED, commit_or_refuse
 from portal.web.redirects import local_path, safe_next
 from portal.web.render import render
 
@@ -48,15 +49,13 @@ def signup():
     next_path = local_path(request.values.get("next"))
     if form.validate_on_submit():
         password_hash = hash_password(form.password.data)  # slow: before the write lock
-        service.register_customer(
-            db.session,
-            email=form.email.data,
-            password_hash=password_hash,
-            display_name=form.display_name.data,
-            language=_current_language(),
+        registered = commit_or_refuse(form, lambda: service.register_customer(
+            db.session, email=form.email.data, password_hash=password_hash,
+            display_name=form.display_name.data, language=_current_language(),
             next_path=next_path,
-        )
-        db.session.commit()
+        ))  # fmt: skip
+        if registered is REFUSED:
+            return render("account/signup.html", status=422, form=form, next_path=next_path)
         # The verification link signs in only the browser that signed up: anyone else's would
         # let a stranger's link sign a victim into the stranger's account.
         session[SIGNED_UP_AS] = service.normalise_email(form.email.data)

@@ -11,6 +11,7 @@ from wtforms import (
     FloatField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,7 +31,15 @@ from wtforms.validators import (
 from portal.ideas.models import Channel, Grade, Kind, Severity, TagColour
 from portal.lifecycle.stages import HORIZON_LABEL, Horizon
 from portal.roles import Role
-from portal.settings.service import CURRENCIES, MAX_CLOSE_DAYS, MAX_MIN_ANSWERS, AutoClose
+from portal.settings.service import (
+    CURRENCIES,
+    MAX_CLOSE_DAYS,
+    MAX_MIN_ANSWERS,
+    SIGNUP_RULE_LABEL,
+    AutoClose,
+    PortalAccess,
+    SignupRule,
+)
 from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
 
 MAX_ARR = 10**15
@@ -356,6 +365,20 @@ class CurrencyForm(Form):
         self.currency.choices = [
             (code, f"{code} · {get_currency_name(code, locale=language)}") for code in CURRENCIES
         ]
+
+
+class AccessForm(Form):
+    """Whether the portal needs sign-in, and who may sign up."""
+
+    is_private = BooleanField(_l("Private portal: only signed-in people see anything"))
+    signup = RadioField(
+        _l("Who may sign up"),
+        choices=[(rule.value, label) for rule, label in SIGNUP_RULE_LABEL.items()],
+        validators=[DataRequired(message=_l("Choose who may sign up."))],
+    )
+
+    def access(self) -> PortalAccess:
+        return PortalAccess(is_private=self.is_private.data, signup=SignupRule(self.signup.data))
 
 
 class IdeaTextForm(Form):

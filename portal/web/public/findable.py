@@ -24,6 +24,7 @@ from portal.db import db
 from portal.ideas.models import Board, Idea
 from portal.lifecycle.stages import Stage
 from portal.markdown import html_text, plain_text, shorten
+from portal.web.private import is_private
 from portal.web.public.views import bp
 
 SITE_NAME = "Feedloop"
@@ -114,6 +115,8 @@ def _idea_address(idea_id: int, slug: str) -> dict:
 
 @bp.get("/robots.txt")
 def robots_txt():
+    if is_private():  # nothing to crawl: every page but the sign-in form needs a person
+        return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
     lines = [
         "User-agent: *",
         "Allow: /",
