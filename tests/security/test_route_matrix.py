@@ -260,6 +260,7 @@ ADMIN_ONLY_FORMS = {
     "admin.invitation_resend": {"action": "on"},
     "admin.invitation_revoke": {"action": "off"},
     "admin.currency_save": {"currency": "EUR"},
+    "admin.time_zone_save": {"time_zone": "Asia/Shanghai"},
 }
 
 
