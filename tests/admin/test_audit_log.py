@@ -32,7 +32,8 @@ def action_codes_in_source() -> set[str]:
     codes = set()
     for path in PORTAL.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        for call in re.finditer(r"\brecord\(\s*session\b(.*?)(?:# fmt: skip|\n\n)", source, re.S):
+        calls = re.finditer(r"(?<!def )\brecord\(\s*[\w.]+,(.*?)(?:# fmt: skip|\n\n)", source, re.S)
+        for call in calls:
             action = re.search(r"action=(.*?)(?:,\s*target_type=)", call.group(1), re.S)
             assert action, f"{path}: a record() call without action=…, target_type=…"
             codes |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', action.group(1)))
