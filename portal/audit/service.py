@@ -19,6 +19,7 @@ def record(
         AuditEntry(
             actor_id=actor_id,
             action=action,
+            kind=action.partition(".")[0],
             target_type=target_type,
             target_id=target_id,
             details={key: _plain(value) for key, value in details.items()},

@@ -431,15 +431,20 @@ class PickRow:
         return str(stages.PUBLIC_STATUS[self.stage])
 
 
-def pick_ideas(session: Session, viewer: Viewer, text: str) -> list[PickRow]:
+def pick_ideas(
+    session: Session, viewer: Viewer, text: str, exclude_id: int | None = None
+) -> list[PickRow]:
     """The ideas `text` points at, for a picker: "#42" or "42" is idea 42; words go through
     the portal's search (best matches first). Only open ideas a feedback or a merge can go to
-    (not merged), and only those `viewer` may see."""
+    (not merged, not deleted), only those `viewer` may see, and never `exclude_id` (the idea
+    being merged)."""
     text = text.strip()[:200]
     number = text.lstrip("#")
     columns = select(Idea.id, Idea.title, Idea.stage).where(
         ideas_visible_to(viewer), Idea.stage != stages.Stage.merged
     )
+    if exclude_id is not None:
+        columns = columns.where(Idea.id != exclude_id)
     if number.isascii() and number.isdigit():
         if len(number) >= 10:  # no id is that large
             return []

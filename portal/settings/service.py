@@ -1,10 +1,12 @@
 """Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas,
-the currency of ARR amounts, and who may open the portal and sign up. Only admins change them."""
+the currency of ARR amounts, the time zone dates are shown in, and who may open the portal and
+sign up. Only admins change them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -31,6 +33,7 @@ MAX_MIN_ANSWERS = 100_000
 # The currencies ARR may be kept in (ISO 4217 codes); amounts are whole units of it.
 CURRENCIES = ("USD", "EUR", "GBP", "CNY", "JPY", "CHF", "CAD", "AUD", "SGD", "INR")
 DEFAULT_CURRENCY = "USD"
+DEFAULT_TIME_ZONE = "UTC"
 
 
 @dataclass(frozen=True)
@@ -183,4 +186,41 @@ def update_access(session: Session, *, actor: User, access: PortalAccess) -> Non
     _put(session, "access", value)
     record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
            private=value["private"], signup=value["signup"])  # fmt: skip
+    session.flush()
+
+
+def time_zone_names() -> list[str]:
+    """Every IANA zone name this machine knows ("Europe/Paris"), sorted, for the settings form."""
+    return sorted(available_timezones() | {DEFAULT_TIME_ZONE})
+
+
+def valid_time_zone(name: object) -> bool:
+    """An IANA zone name zoneinfo can load; nothing else (no paths, no "../", no offsets)."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 60 or name.startswith(("/", ".")):
+        return False
+    if ".." in name or "\\" in name or "\x00" in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def get_time_zone(session: Session) -> str:
+    """The IANA name of the zone every date and time is shown in (one row read)."""
+    row = session.get(Setting, "time_zone")
+    name = row.value.get("name") if row is not None and isinstance(row.value, dict) else None
+    return name if valid_time_zone(name) else DEFAULT_TIME_ZONE
+
+
+def update_time_zone(session: Session, *, actor: User, time_zone: str) -> None:
+    """Admin-only: the zone dates and times are shown in, on every page and in emails."""
+    if not can_change_settings(actor):
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
+    if not valid_time_zone(time_zone):
+        raise DomainError(_l("Choose a time zone from the list, such as Europe/Paris."))
+    _put(session, "time_zone", {"name": time_zone})
+    record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
+           time_zone=time_zone)  # fmt: skip
     session.flush()

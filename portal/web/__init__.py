@@ -3,7 +3,8 @@
 import functools
 from datetime import date, datetime
 
-from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta
+from babel import Locale
+from babel.dates import TIMEDELTA_UNITS, format_date, format_time, format_timedelta
 from flask import Flask, g, request
 from flask_babel import Domain, get_locale, get_timezone, gettext
 from flask_login import current_user
@@ -44,13 +45,21 @@ def _zone_and_language() -> tuple:
     locale = get_locale()
     found = g.get("feedloop_zone_and_language")
     if found is None or found[0] is not locale:
-        found = g.feedloop_zone_and_language = (locale, get_timezone(), str(locale))
+        zone = get_timezone()
+        found = g.feedloop_zone_and_language = (locale, zone, str(locale), str(zone))
     return found[1:]
 
 
+# One date format and one date-and-time format per language, on every page and in every email:
+# Babel's medium date ("Nov 30, 2026", "2026年11月30日"), and that date with the short time.
+DATE_FORMAT = "medium"
+TIME_FORMAT = "short"
+
+
 @functools.lru_cache(maxsize=4096)
-def _formatted_day(day: date, locale: str) -> str:
-    return format_date(day, format="medium", locale=locale)
+def _formatted_day(day: date, locale: str, zone: str) -> str:
+    # `zone` is part of the key only: `day` is already the day in that zone.
+    return format_date(day, format=DATE_FORMAT, locale=locale)
 
 
 _AGE_UNITS = [seconds for _unit, seconds in TIMEDELTA_UNITS]
@@ -61,8 +70,28 @@ _AGES: dict[tuple[int, int, str], str] = {}
 
 
 @functools.lru_cache(maxsize=16384)
-def _formatted_moment(moment: datetime, format: str, locale: str) -> str:
-    return format_datetime(moment, format=format, locale=locale)
+def _formatted_moment(moment: datetime, locale: str, zone: str) -> str:
+    """`moment` is a wall-clock time in `zone` (naive): the language's medium date and short
+    time, joined as the language joins them ("Nov 30, 2026, 3:04 PM")."""
+    joined = get_datetime_pattern(DATE_FORMAT, locale)
+    return joined.format(
+        format_time(moment, format=TIME_FORMAT, locale=locale),
+        format_date(moment, format=DATE_FORMAT, locale=locale),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def get_datetime_pattern(format: str, locale: str) -> str:
+    """How a language joins a date and a time ("{1}, {0}"; "{1} {0}")."""
+    return str(Locale.parse(locale).datetime_formats[format])
+
+
+def workspace_time_zone() -> str:
+    """Flask-Babel's time zone selector: the workspace's zone, read once per request (or app
+    context, for the outbox worker) when the first date is shown."""
+    from portal.settings.service import get_time_zone
+
+    return get_time_zone(db.session)
 
 
 class RequestCachedDomain(Domain):
@@ -158,7 +187,7 @@ def register_blueprints(app: Flask) -> None:
                 g.viewer_of_loaded_user = access.viewer_for(reading, user)
         return db.session.merge(user, load=False) if user is not None else None
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=workspace_time_zone)
     # Flask-Babel builds its default domain on first use (a cached property); ours comes first.
     domain = babel.__dict__["domain_instance"] = RequestCachedDomain(
         domain=app.extensions["babel"].default_domain
@@ -207,17 +236,18 @@ def register_blueprints(app: Flask) -> None:
     def dateformat(moment):
         """Flask-Babel's dateformat, remembered per day and language: a list page shows the
         same few days many times, and each formatting costs more than the rest of its row."""
-        zone, language = _zone_and_language()
+        zone, language, zone_name = _zone_and_language()
         day = moment.astimezone(zone).date() if isinstance(moment, datetime) else moment
-        return _formatted_day(day, language)
+        return _formatted_day(day, language, zone_name)
 
     @app.template_filter("datetimeformat")
-    def datetimeformat(moment, format="medium"):
-        """Flask-Babel's datetimeformat, remembered per moment, format and language (a page
-        of comments formats hundreds; formatting costs more than the rest of a comment)."""
-        zone, language = _zone_and_language()
-        local = moment.astimezone(zone).replace(microsecond=0, tzinfo=None)
-        return _formatted_moment(local, format, language)
+    def datetimeformat(moment, format=None):
+        """A date and time in the workspace's zone, in the one format of the viewer's language
+        (`format` is accepted from older templates and ignored), remembered per moment,
+        language and zone (a page of comments formats hundreds)."""
+        zone, language, zone_name = _zone_and_language()
+        local = moment.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
+        return _formatted_moment(local, language, zone_name)
 
     @app.template_filter("atom_time")
     def atom_time(moment):

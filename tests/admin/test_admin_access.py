@@ -87,7 +87,8 @@ def test_admin_changes_settings_and_it_is_audited(make, client, sign_in):
               "is_active": "y"}  # fmt: skip
     assert client.post("/admin/settings/factors", data=factor).status_code == 302
     audit = client.get("/admin/audit").get_data(as_text=True)
-    assert "settings.updated" in audit and "factor.saved" in audit and "Ada Admin" in audit
+    assert "Ada Admin changed the review age and the SLA hours" in audit
+    assert "Ada Admin saved the priority factor “Loudness” (weight 1.5)" in audit
 
 
 def test_bad_settings_are_refused_with_a_message(make, client, sign_in):

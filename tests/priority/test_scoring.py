@@ -110,7 +110,7 @@ def test_staff_rate_an_idea_inline_and_the_stored_score_explains_itself(
     make.fresh()
     # 30 from the rating, plus persistence: asked in 1 month of 6 × weight 1.5 × 10 = 2.5
     assert session.get(Idea, idea.id).score == pytest.approx(32.5)
-    assert "asked in 1 of 12 months" in client.get(f"/admin/ideas/{idea.id}").text
+    assert "asked in 1 of the last 12 months" in client.get(f"/admin/ideas/{idea.id}").text
 
     effort = session.scalar(select(PriorityFactor).filter_by(name="Effort"))
     client.post(f"/admin/ideas/{idea.id}/ratings", data={"factor_id": effort.id, "value": "5"})

@@ -386,7 +386,7 @@ class Form:
 
 
 def plausible(name: str, kind: str, scene: Scene) -> str:
-    if name == "merge_into":  # optional, and merging is its own journey
+    if name in ("merge_into", "merge_q"):  # optional, and merging is its own journey
         return ""
     if name == "domains":
         return f"fuzz{next(scene.counter)}.example"

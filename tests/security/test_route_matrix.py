@@ -261,6 +261,7 @@ ADMIN_ONLY_FORMS = {
     "admin.invitation_revoke": {"action": "off"},
     "admin.currency_save": {"currency": "EUR"},
     "admin.access_settings": {"signup": "domains"},
+    "admin.time_zone_save": {"time_zone": "Asia/Shanghai"},
 }
 
 

@@ -2,6 +2,7 @@
 
 from portal.web.admin import (  # noqa: F401
     access_settings,
+    audit,
     changelog,
     ideas,
     inbox,

@@ -82,3 +82,33 @@ def channel_label(value) -> str:
     from portal.web.admin.forms import CHANNEL_LABELS
 
     return str(CHANNEL_LABELS.get(Channel(value), value))
+
+
+@bp.app_template_filter("visibility_label")
+def visibility_label(value) -> str:
+    """Who may see something, in words ("internal" -> "Staff only")."""
+    from portal.web.admin.forms import VISIBILITY_LABELS
+
+    return str(VISIBILITY_LABELS.get(str(value), value))
+
+
+@bp.app_template_filter("horizon_label")
+def horizon_label(value) -> str:
+    """A roadmap horizon, in words ("next" -> "Next")."""
+    from portal.lifecycle.stages import HORIZON_LABEL, Horizon
+
+    try:
+        return str(HORIZON_LABEL[Horizon(value)])
+    except ValueError:
+        return str(value)
+
+
+@bp.app_template_filter("stage_label")
+def stage_label(value) -> str:
+    """A stage by the name everyone reads ("collect" -> "Open"): the public status label."""
+    from portal.lifecycle.stages import PUBLIC_STATUS, Stage
+
+    try:
+        return str(PUBLIC_STATUS[Stage(value)])
+    except ValueError:
+        return str(value)

@@ -39,6 +39,7 @@ from portal.settings.service import (
     AutoClose,
     PortalAccess,
     SignupRule,
+    valid_time_zone,
 )
 from portal.web.inputs import Form, VerbatimTextAreaField, id_in_range
 
@@ -73,7 +74,13 @@ class MoveForm(Form):
         choices=[("", "—")] + [(h.value, label) for h, label in HORIZON_LABEL.items()],
     )
     target_date = DateField(_l("Target date"), validators=[Optional()])
+    # Merging: the idea is picked from suggestions (merge_into), or typed (its words or #number).
     merge_into = IntegerField(_l("Merge into idea #"), validators=[Optional(), id_in_range()])
+    merge_q = StringField(
+        _l("Merge into"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("For a merge: type the other idea's words or #number, then pick it."),
+    )
 
     def horizon_value(self):
         return Horizon(self.horizon.data) if self.horizon.data else None
@@ -208,6 +215,14 @@ class RoadmapPlaceForm(Form):
 
 class RoadmapMoveForm(Form):
     direction = SelectField(choices=[("up", _l("Up")), ("down", _l("Down"))])
+
+
+VISIBILITY_LABELS = {
+    "public": _l("Everyone"),
+    "customers": _l("Signed-in customers"),
+    "organisations": _l("Chosen organisations"),
+    "internal": _l("Staff only"),
+}
 
 
 class AudienceForm(Form):
@@ -379,6 +394,24 @@ class AccessForm(Form):
 
     def access(self) -> PortalAccess:
         return PortalAccess(is_private=self.is_private.data, signup=SignupRule(self.signup.data))
+
+
+class TimeZoneForm(Form):
+    """The zone every date and time is shown in: an IANA name, checked with zoneinfo."""
+
+    time_zone = StringField(
+        _l("Time zone"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l(
+            "An IANA name such as Europe/Paris or Asia/Shanghai. Every page and email shows "
+            "dates and times in it."
+        ),
+        render_kw={"list": "time-zone-names", "autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def validate_time_zone(self, field):
+        if not valid_time_zone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list, such as Europe/Paris."))
 
 
 class IdeaTextForm(Form):

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -152,6 +152,7 @@ def _workbench_context(idea: Idea, **forms):
         "delete_form": forms.get("delete_form") or DeleteIdeaForm(),
         "duplicate": forms.get("duplicate"),
         "revisions": moderation.revisions(db.session, idea.id),
+        "merge_picks": forms.get("merge_picks") or [],
     }
 
 
@@ -204,11 +205,10 @@ def idea_move(idea_id: int):
     if not form.validate():
         return _rerender(idea, move_form=form)
     merge_into = None
-    if form.merge_into.data:
-        merge_into = db.session.get(Idea, form.merge_into.data)
-        if merge_into is None or merge_into.deleted_at is not None:
-            form.merge_into.errors = [_("There is no idea #%(id)d.", id=form.merge_into.data)]
-            return _rerender(idea, move_form=form)
+    if form.target.data == Stage.merged:
+        merge_into, picks = _merge_target(idea, form)
+        if merge_into is None:
+            return _rerender(idea, move_form=form, merge_picks=picks)
     moved = commit_or_refuse(form, lambda: lifecycle.move_idea(
         db.session, idea=idea, actor=actor(), target=Stage(form.target.data),
         public_message=form.public_message.data or "",
@@ -220,6 +220,30 @@ def idea_move(idea_id: int):
         return _rerender(get_idea_or_404(idea_id), move_form=form)
     flash(_("Moved to “%(status)s”.", status=PUBLIC_STATUS[idea.stage]), "success")
     return redirect(url_for("admin.idea_show", idea_id=idea.id))
+
+
+def _merge_target(idea: Idea, form: MoveForm):
+    """The idea to merge into, picked (merge_into) or typed (merge_q) — one the viewer may see,
+    open, not deleted, not this one (the picker's rule) — or (None, suggestions to pick from)
+    with the form's error set: a plain form without JavaScript picks on a second submit."""
+    if form.merge_into.data:
+        found = staff_queries.pick_ideas(
+            db.session, g.viewer, f"#{form.merge_into.data}", exclude_id=idea.id
+        )
+        if found:
+            return db.session.get(Idea, found[0].id), []
+        missing = _("There is no idea #%(id)d to merge into.", id=form.merge_into.data)
+        form.merge_q.errors = [missing]
+        return None, []
+    typed = (form.merge_q.data or "").strip()
+    if not typed:
+        form.merge_q.errors = [_("Type the words or #number of the idea to merge into.")]
+        return None, []
+    picks = staff_queries.pick_ideas(db.session, g.viewer, typed, exclude_id=idea.id)
+    if len(picks) == 1:
+        return db.session.get(Idea, picks[0].id), []
+    form.merge_q.errors = [_("Pick the idea to merge into.")] if picks else [_("No idea matches.")]
+    return None, picks
 
 
 @bp.post("/ideas/<int:idea_id>/enrich")

@@ -95,14 +95,24 @@ def _feedback_or_404(feedback_id: int) -> Feedback:
     return feedback
 
 
+# The pickers' fields: linking feedback (the inbox) and merging (the admin idea page).
+PICK_NAMES = ("idea_id", "merge_into")
+
+
 @bp.get("/ideas/pick")
 def idea_picker():
     """Suggestions while staff type an idea's words or number (htmx), as radio buttons of the
-    form they sit in; the same list the inbox shows a browser without JavaScript."""
+    form they sit in (`name`: its field; `exclude`: the idea being merged); the same list the
+    inbox and the idea page show a browser without JavaScript."""
+    text = request.args.get("q") or request.args.get("merge_q") or ""
+    name = request.args.get("name", PICK_NAMES[0])
     return render(
         "admin/_idea_picker.html",
-        picks=staff_queries.pick_ideas(db.session, g.viewer, request.args.get("q", "")),
-        typed=bool(request.args.get("q", "").strip()),
+        picks=staff_queries.pick_ideas(
+            db.session, g.viewer, text, exclude_id=int_arg("exclude", None)
+        ),
+        typed=bool(text.strip()),
+        pick_name=name if name in PICK_NAMES else PICK_NAMES[0],
     )
 
 

@@ -19,8 +19,29 @@ def outbox():
     backlog = queries.outbox_backlog(db.session, utcnow())
     return render(
         "admin/outbox.html", dead=dead, page=page, has_next=has_next, backlog=backlog,
-        retry_form=ChoiceForm(),
+        retry_form=ChoiceForm(), email_kinds=email_kind_labels(),
     )  # fmt: skip
+
+
+def email_kind_labels() -> dict[str, str]:
+    """What each kind of email is, in words (templates/email/<kind>.txt)."""
+    return {
+        "account_exists": _("Someone signed up with an existing address"),
+        "digest": _("Digest"),
+        "idea_declined": _("Idea declined"),
+        "idea_merged": _("Ideas merged"),
+        "invitation": _("Invitation"),
+        "new_comment": _("New comment"),
+        "release_published": _("Release note"),
+        "reset_password": _("Password reset"),
+        "roadmap_update": _("Roadmap update"),
+        "solved_no": _("“Not solved” answer"),
+        "solved_question": _("“Did it solve your need?” question"),
+        "staff_reply": _("Staff reply"),
+        "stage_changed": _("Idea moved"),
+        "subscription_confirm": _("Subscription confirmation"),
+        "verify_email": _("Email address check"),
+    }
 
 
 @bp.post("/outbox/<int:message_id>/retry")

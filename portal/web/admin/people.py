@@ -9,10 +9,12 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from portal.audit.queries import with_names
 from portal.db import db, utcnow
 from portal.errors import DomainError
 from portal.people import queries, service
 from portal.roles import Role
+from portal.web.admin.audit import audit_lines
 from portal.web.admin.common import actor, back, bp, flash_refusal, require_admin
 from portal.web.admin.forms import ROLE_LABELS, BlockForm, InviteForm, RoleForm
 from portal.web.inputs import clean_text, int_arg
@@ -56,7 +58,8 @@ def person_detail(user_id: int):
     role_form = RoleForm(data={"role": person.role.value})
     return render(
         "admin/people/detail.html", person=person, role_form=role_form, block_form=BlockForm(),
-        unblock_form=ChoiceForm(), history=queries.history(db.session, user_id),
+        unblock_form=ChoiceForm(),
+        history=audit_lines(with_names(db.session, queries.history(db.session, user_id))),
         role_labels={role.value: str(label) for role, label in ROLE_LABELS.items()},
         me=actor().id,
     )  # fmt: skip

@@ -1,12 +1,10 @@
-"""Settings (priority factors, SLA hours, review age) and the audit log. Staff may look;
+"""Settings (priority factors, SLA hours, review age, currency, time zone). Staff may look;
 only admins change anything."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.accounts.models import User
-from portal.audit.models import AuditEntry
 from portal.db import db
 from portal.ideas.models import Severity
 from portal.priority import service as priority
@@ -16,20 +14,22 @@ from portal.settings.service import (
     MAX_SLA_HOURS,
     get_currency,
     get_settings,
+    get_time_zone,
+    time_zone_names,
     update_auto_close,
     update_currency,
     update_settings,
+    update_time_zone,
 )
 from portal.web.admin.common import actor, bp, require_admin
-from portal.web.admin.forms import AutoCloseForm, CurrencyForm, FactorForm
-from portal.web.inputs import page_arg
+from portal.web.admin.forms import AutoCloseForm, CurrencyForm, FactorForm, TimeZoneForm
 from portal.web.outcome import commit_or_refuse
 from portal.web.render import render
 
-AUDIT_PAGE = 100
 
-
-def _settings_page(status=200, factor_form=None, errors=(), close_form=None, currency_form=None):
+def _settings_page(
+    status=200, factor_form=None, errors=(), close_form=None, currency_form=None, zone_form=None
+):
     settings = get_settings(db.session)
     close = settings.auto_close
     return render(
@@ -47,8 +47,16 @@ def _settings_page(status=200, factor_form=None, errors=(), close_form=None, cur
         ),  # fmt: skip
         currency_form=currency_form
         or CurrencyForm(formdata=None, currency=get_currency(db.session)),
+        zone_form=zone_form or TimeZoneForm(formdata=None, time_zone=get_time_zone(db.session)),
+        time_zone_names=time_zone_names(),
         settings=settings,
         severities=list(Severity),
+        factor_sources={
+            "rating": _("Staff rating"),
+            "demand": _("Computed: demand"),
+            "persistence": _("Computed: asked again over months"),
+            "freshness": _("Computed: freshness of bug reports"),
+        },
         errors=errors,
     )
 
@@ -108,6 +116,18 @@ def currency_save():
     return redirect(url_for("admin.settings_page", _anchor="currency-heading"))
 
 
+@bp.post("/settings/time-zone")
+def time_zone_save():
+    require_admin()
+    form = TimeZoneForm()
+    if not form.validate():
+        return _settings_page(422, zone_form=form)
+    update_time_zone(db.session, actor=actor(), time_zone=form.time_zone.data)
+    db.session.commit()
+    flash(_("Settings saved."), "success")
+    return redirect(url_for("admin.settings_page", _anchor="time-zone-heading"))
+
+
 @bp.post("/settings/factors", defaults={"factor_id": None})
 @bp.post("/settings/factors/<int:factor_id>")
 def factor_save(factor_id):
@@ -128,17 +148,3 @@ def factor_save(factor_id):
         return _settings_page(422, factor_form=form, errors=form.form_errors)
     flash(_("Factor saved; every idea was re-scored."), "success")
     return redirect(url_for("admin.settings_page"))
-
-
-@bp.get("/audit")
-def audit_log():
-    require_admin()
-    page = page_arg()
-    rows = db.session.execute(
-        select(AuditEntry, User.display_name)
-        .outerjoin(User, User.id == AuditEntry.actor_id)
-        .order_by(AuditEntry.id.desc())
-        .limit(AUDIT_PAGE)
-        .offset((page - 1) * AUDIT_PAGE)
-    ).all()
-    return render("admin/audit.html", rows=rows, page=page, has_next=len(rows) == AUDIT_PAGE)
