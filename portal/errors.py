@@ -66,3 +66,9 @@ class DuplicateTitle(DomainError):
 
 class RestoreWindowClosed(DomainError):
     message = _l("This idea was deleted more than 30 days ago: it can no longer be restored.")
+
+
+class ImageRefused(DomainError):
+    """An upload that is not an image we accept (its message says which rule it broke)."""
+
+    message = _l("This file is not an image we accept: use PNG, JPEG, GIF or WebP.")

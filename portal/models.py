@@ -20,6 +20,7 @@ from portal.ideas.models import (
     Vote,
 )
 from portal.lifecycle.models import StageChange
+from portal.media.models import Attachment
 from portal.notify.models import DigestItem, NotificationPreference, OutboxMessage
 from portal.people.models import Invitation
 from portal.priority.models import IdeaRating, PriorityFactor
@@ -28,6 +29,7 @@ from portal.subscribers.models import Subscriber
 from portal.verification.models import VerificationAnswer
 
 __all__ = [
+    "Attachment",
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "Invitation",

@@ -1,9 +1,10 @@
-"""Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas
-and the currency of ARR amounts. Only admins change them."""
+"""Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas,
+the currency of ARR amounts and the portal's branding. Only admins change them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -136,3 +137,104 @@ def _put(session: Session, key: str, value: dict) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+# Branding: the portal's name, logo, accent colour and welcome text, under the key "branding".
+DEFAULT_PORTAL_NAME = "Feedloop"
+MAX_PORTAL_NAME = 60
+MAX_WELCOME = 5000
+_ACCENT = re.compile(r"^#[0-9a-f]{6}$")
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The uploaded logo, re-encoded, in storage under `key` (served at /branding/logo/<key>)."""
+
+    key: str
+    content_type: str
+    filename: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Branding:
+    name: str = DEFAULT_PORTAL_NAME
+    accent: str | None = None  # "#rrggbb", lower case; None keeps the product's colours
+    welcome: str = ""  # Markdown, shown on the home page
+    logo: Logo | None = None
+    is_custom_name: bool = False  # an admin chose the name (emails then send under it)
+
+
+def get_branding(session: Session) -> Branding:
+    """The portal's branding (one row read, then kept by the session for the request)."""
+    row = session.get(Setting, "branding")
+    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    name = value.get("name") if isinstance(value.get("name"), str) else ""
+    accent = value.get("accent")
+    logo = value.get("logo")
+    return Branding(
+        name=name or DEFAULT_PORTAL_NAME,
+        accent=accent if isinstance(accent, str) and _ACCENT.match(accent) else None,
+        welcome=value.get("welcome") if isinstance(value.get("welcome"), str) else "",
+        logo=Logo(**logo) if isinstance(logo, dict) else None,
+        is_custom_name=bool(name),
+    )
+
+
+def normalise_accent(value: str | None) -> str | None:
+    """ "#RRGGBB" (any case, blanks around) as "#rrggbb"; empty as None; anything else refused."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if not _ACCENT.match(text):
+        raise DomainError(_l("Give the colour as # and six hexadecimal digits, like #3b5bdb."))
+    return text
+
+
+def update_branding(
+    session: Session,
+    *,
+    actor: User,
+    name: str,
+    accent: str | None,
+    welcome: str,
+    logo: Logo | None = None,
+    remove_logo: bool = False,
+) -> str | None:
+    """Admin-only: store the portal's name, accent colour, welcome text and (when given) a new
+    logo, already re-encoded and stored; `remove_logo` goes back to no logo. Returns the key of
+    a logo no longer used, for the caller to delete from storage once this is committed."""
+    if not can_change_settings(actor):
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= MAX_PORTAL_NAME:
+        raise DomainError(_l("Give the portal a name of 1 to %(num)d characters.",
+                             num=MAX_PORTAL_NAME))  # fmt: skip
+    accent = normalise_accent(accent)
+    welcome = (welcome or "").strip()
+    if len(welcome) > MAX_WELCOME:
+        raise DomainError(_l("Keep the welcome text under %(num)d characters.", num=MAX_WELCOME))
+    before = get_branding(session)
+    new_logo = logo if logo is not None else (None if remove_logo else before.logo)
+    value = {
+        "name": name,
+        "accent": accent,
+        "welcome": welcome,
+        "logo": asdict(new_logo) if new_logo is not None else None,
+    }
+    _put(session, "branding", value)
+    changes = {}
+    if name != before.name:
+        changes["name"] = name
+    if accent != before.accent:
+        changes["accent"] = accent or ""
+    if welcome != before.welcome:
+        changes["welcome"] = "changed"
+    if (new_logo and new_logo.key) != (before.logo and before.logo.key):
+        changes["logo"] = "replaced" if new_logo else "removed"
+    record(session, actor_id=actor.id, action="branding.updated", target_type="settings",
+           **changes)  # fmt: skip
+    session.flush()
+    replaced = before.logo.key if before.logo and before.logo != new_logo else None
+    return replaced

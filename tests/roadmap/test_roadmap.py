@@ -148,7 +148,7 @@ def test_the_roadmap_page_costs_the_same_few_queries_for_few_or_many_cards(
         planned(make, session, f"Card {n}", [Horizon.now, Horizon.next, Horizon.later][n % 3])
     with count_queries() as many:
         client.get("/roadmap")
-    assert few.count == many.count <= 6
+    assert few.count == many.count <= 7  # 7: the header's branding (one settings row)
 
 
 def test_a_long_column_shows_its_first_cards_in_staff_order_and_says_there_are_more(

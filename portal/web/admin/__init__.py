@@ -1,6 +1,7 @@
 """The admin area's blueprint, with the routes of each page module attached."""
 
 from portal.web.admin import (  # noqa: F401
+    branding,
     changelog,
     ideas,
     inbox,
