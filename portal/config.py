@@ -43,6 +43,9 @@ def from_environment(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
         "DIGEST_HOUR": min(_whole_number("DIGEST_HOUR", 7), 23),
         "OUTBOX_MAX_ATTEMPTS": max(_whole_number("OUTBOX_MAX_ATTEMPTS", 10), 1),
+        # Uploaded images: "local" keeps them in MEDIA_ROOT (default: <instance>/media).
+        "MEDIA_STORAGE": env("MEDIA_STORAGE", "local"),
+        "MEDIA_ROOT": env("MEDIA_ROOT") or str(instance_path / "media"),
     }
 
 
@@ -75,4 +78,9 @@ DEFAULTS = {
     # Nothing a person sends is larger (forms are text); refuse before parsing anything bigger.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    # Forms that carry images (screenshots, a logo) take up to this many, each this large;
+    # their requests may be as large as all of them together (portal/web/uploads.py).
+    "UPLOAD_MAX_FILES": 5,
+    "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
+    "UPLOAD_MAX_PIXELS": 40_000_000,
 }

@@ -78,3 +78,9 @@ class SignInLinkRefused(InvalidLink):
     """An emailed sign-in link that cannot sign anyone in (wrong code, used, expired)."""
 
     message = _l("This sign-in link is invalid, used or expired. Ask for a new one.")
+
+
+class ImageRefused(DomainError):
+    """An upload that is not an image we accept (its message says which rule it broke)."""
+
+    message = _l("This file is not an image we accept: use PNG, JPEG, GIF or WebP.")

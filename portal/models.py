@@ -26,6 +26,7 @@ from portal.ideas.models import (
     Vote,
 )
 from portal.lifecycle.models import StageChange
+from portal.media.models import Attachment
 from portal.notify.models import DigestItem, NotificationPreference, OutboxMessage
 from portal.people.models import Invitation
 from portal.priority.models import IdeaRating, PriorityFactor
@@ -35,6 +36,7 @@ from portal.verification.models import VerificationAnswer
 
 __all__ = [
     "SignInLink",
+    "Attachment",
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
     "Invitation",

@@ -34,6 +34,7 @@ from portal.ideas.tags import TagBadge, visible_tags
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
 from portal.markdown import render_markdown
+from portal.media.queries import attachments_on_page
 from portal.roles import STAFF_ROLES
 
 SIMILAR_LIMIT = 5
@@ -454,6 +455,8 @@ class IdeaPage:
     viewer_follows: bool
     viewer_can_comment: bool
     viewer_can_edit: bool
+    # Images of the idea (under None) and of the comments shown (under each comment's id).
+    attachments: dict = field(default_factory=dict)
 
 
 def idea_page(
@@ -480,6 +483,7 @@ def idea_page(
         viewer_follows=_follows(session, viewer, idea.id),
         viewer_can_comment=viewer.is_signed_in and stages.accepts_comments(idea.stage),
         viewer_can_edit=can_edit_idea(idea, viewer),
+        attachments=attachments_on_page(session, idea.id, [c.id for c in comments]),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 
@@ -44,6 +45,7 @@ from portal.ideas.models import (
 )
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
+from portal.media.service import StoredImage, attach_images
 from portal.priority import service as priority
 
 
@@ -83,8 +85,10 @@ def submit_idea(
     kind: Kind,
     on_behalf_by: User | None = None,
     channel: Channel = Channel.portal,
+    screenshots: Sequence[StoredImage] = (),
 ) -> Idea:
-    """A new idea in `collect`, visible like its board; the author votes for it and follows it.
+    """A new idea in `collect`, visible like its board; the author votes for it and follows it,
+    with the `screenshots` (already stored) attached.
 
     Staff may submit on a customer's behalf (`on_behalf_by`), keeping the channel it came from.
     """
@@ -110,6 +114,8 @@ def submit_idea(
     follow_idea(session, idea=idea, person=author, reason=FollowReason.authored)
     cast_vote(session, idea=idea, voter=author, channel=channel,
               original_words=body if on_behalf_by else None)  # fmt: skip
+    if screenshots:
+        attach_images(session, idea_id=idea.id, uploader_id=author.id, stored=screenshots)
     record_event(session, EventKind.idea_created, idea_id=idea.id, actor_id=actor.id)
     return idea
 
@@ -210,8 +216,10 @@ def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     return True
 
 
-def add_comment(session: Session, *, idea: Idea, author: User, body: str) -> Comment:
-    """A public comment in Markdown; commenting follows the idea."""
+def add_comment(session: Session, *, idea: Idea, author: User, body: str,
+                screenshots: Sequence[StoredImage] = ()) -> Comment:  # fmt: skip
+    """A public comment in Markdown, with the `screenshots` (already stored) attached;
+    commenting follows the idea."""
     _require_verified(author)
     if not stages.accepts_comments(idea.stage):
         raise CommentingClosed()
@@ -220,6 +228,9 @@ def add_comment(session: Session, *, idea: Idea, author: User, body: str) -> Com
     _add_to_count(session, idea, Idea.comment_count, 1)
     follow_idea(session, idea=idea, person=author, reason=FollowReason.commented)
     session.flush()
+    if screenshots:
+        attach_images(session, idea_id=idea.id, comment_id=comment.id, uploader_id=author.id,
+                      stored=screenshots)  # fmt: skip
     # Followers hear of a public staff answer ("reply") apart from other people's comments.
     record_event(session, EventKind.comment_posted, idea_id=idea.id, actor_id=author.id,
                  comment_id=comment.id, by_staff=author.is_staff)  # fmt: skip

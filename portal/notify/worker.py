@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.notify import smtp
-from portal.notify.compose import compose
+from portal.notify.compose import compose, sender
 from portal.notify.models import OutboxMessage
+from portal.settings.service import Branding, get_branding
 
 BATCH_SIZE = 50
 # A pass sends for at most this long before the worker looks for new events again.
@@ -188,6 +189,7 @@ def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker
     if mailer is None:
         with smtp.Mailer() as own:
             return send_claimed(session_factory, claimed, worker, own)
+    branding = _branding(session_factory)
     half_lease = current_app.config["OUTBOX_LEASE_SECONDS"] / 2
     held: set[int] = set()
     renewed_at = None
@@ -202,7 +204,7 @@ def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker
         if row.id not in held:
             continue  # the lease ran out while earlier messages went slowly: not ours now
         try:
-            mailer.send(build_message(row))
+            mailer.send(build_message(row, branding))
         except Exception as failure:  # any failure: keep the row and try again later
             _record(session_factory, row, worker, **_failed(row, failure, utcnow()))
         else:
@@ -211,9 +213,18 @@ def send_claimed(session_factory: SessionFactory, claimed: list[Claimed], worker
     return total + len(sent)
 
 
-def build_message(row: Claimed) -> EmailMessage:
-    message = compose(row.kind, row.language, row.context)
-    message["From"] = current_app.config["MAIL_FROM"]
+def _branding(session_factory: SessionFactory) -> Branding:
+    """The portal's name and logo for a batch's messages, read in a short session of its own."""
+    session = session_factory()
+    try:
+        return get_branding(session)
+    finally:
+        session.close()
+
+
+def build_message(row: Claimed, branding: Branding | None = None) -> EmailMessage:
+    message = compose(row.kind, row.language, row.context, branding)
+    message["From"] = sender(branding)
     message["To"] = row.to_address
     message["Message-ID"] = row.message_id
     message["Date"] = formatdate(localtime=False)

@@ -1,14 +1,17 @@
 """Workspace settings: review-queue age, bug SLA hours, the automatic close of released ideas,
-the currency of ARR amounts, the time zone dates are shown in, and who may open the portal and
-sign up. Only admins change them."""
+the currency of ARR amounts, the time zone dates are shown in, who may open the portal and sign
+up, and the portal's branding. Only admins change them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.access import can_change_settings
@@ -115,10 +118,8 @@ def update_settings(
 
 
 def get_currency(session: Session) -> str:
-    """The ISO code of the currency organisations' ARR is kept in (one row read, cached by the
-    session's identity map for the rest of the request)."""
-    row = session.get(Setting, "currency")
-    code = row.value.get("code") if row is not None and isinstance(row.value, dict) else None
+    """The ISO code of the currency organisations' ARR is kept in."""
+    code = _page_setting(session, "currency").get("code")
     return code if code in CURRENCIES else DEFAULT_CURRENCY
 
 
@@ -134,7 +135,31 @@ def update_currency(session: Session, *, actor: User, currency: str) -> None:
     session.flush()
 
 
+# The settings a page may need (the private-portal gate, the header's branding, dates, ARR):
+# read together, once per request, however many of them the page uses.
+PAGE_SETTINGS = ("access", "branding", "currency", "time_zone")
+
+
+def _page_setting(session: Session, key: str) -> dict:
+    """The stored value of one of PAGE_SETTINGS ({} when never set). In a request, all of them
+    are read in one statement the first time one is asked for."""
+    if not has_request_context():
+        row = session.get(Setting, key)
+        values = {key: row.value} if row is not None else {}
+    else:
+        values = g.get("page_settings")
+        if values is None:
+            rows = session.execute(
+                select(Setting.key, Setting.value).where(Setting.key.in_(PAGE_SETTINGS))
+            )
+            values = g.page_settings = dict(rows.all())
+    value = values.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _put(session: Session, key: str, value: dict) -> None:
+    if has_request_context():
+        g.pop("page_settings", None)  # read again after the change
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))
@@ -167,9 +192,8 @@ class PortalAccess:
 
 
 def get_access(session: Session) -> PortalAccess:
-    """The portal's access setting (one row read by primary key)."""
-    row = session.get(Setting, "access")
-    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    """The portal's access setting."""
+    value = _page_setting(session, "access")
     signup = value.get("signup")
     return PortalAccess(
         is_private=value.get("private") is True,
@@ -208,9 +232,8 @@ def valid_time_zone(name: object) -> bool:
 
 
 def get_time_zone(session: Session) -> str:
-    """The IANA name of the zone every date and time is shown in (one row read)."""
-    row = session.get(Setting, "time_zone")
-    name = row.value.get("name") if row is not None and isinstance(row.value, dict) else None
+    """The IANA name of the zone every date and time is shown in."""
+    name = _page_setting(session, "time_zone").get("name")
     return name if valid_time_zone(name) else DEFAULT_TIME_ZONE
 
 
@@ -224,3 +247,103 @@ def update_time_zone(session: Session, *, actor: User, time_zone: str) -> None:
     record(session, actor_id=actor.id, action="settings.updated", target_type="settings",
            time_zone=time_zone)  # fmt: skip
     session.flush()
+
+
+# Branding: the portal's name, logo, accent colour and welcome text, under the key "branding".
+DEFAULT_PORTAL_NAME = "Feedloop"
+MAX_PORTAL_NAME = 60
+MAX_WELCOME = 5000
+_ACCENT = re.compile(r"^#[0-9a-f]{6}$")
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The uploaded logo, re-encoded, in storage under `key` (served at /branding/logo/<key>)."""
+
+    key: str
+    content_type: str
+    filename: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Branding:
+    name: str = DEFAULT_PORTAL_NAME
+    accent: str | None = None  # "#rrggbb", lower case; None keeps the product's colours
+    welcome: str = ""  # Markdown, shown on the home page
+    logo: Logo | None = None
+    is_custom_name: bool = False  # an admin chose the name (emails then send under it)
+
+
+def get_branding(session: Session) -> Branding:
+    """The portal's branding."""
+    value = _page_setting(session, "branding")
+    name = value.get("name") if isinstance(value.get("name"), str) else ""
+    accent = value.get("accent")
+    logo = value.get("logo")
+    return Branding(
+        name=name or DEFAULT_PORTAL_NAME,
+        accent=accent if isinstance(accent, str) and _ACCENT.match(accent) else None,
+        welcome=value.get("welcome") if isinstance(value.get("welcome"), str) else "",
+        logo=Logo(**logo) if isinstance(logo, dict) else None,
+        is_custom_name=bool(name),
+    )
+
+
+def normalise_accent(value: str | None) -> str | None:
+    """ "#RRGGBB" (any case, blanks around) as "#rrggbb"; empty as None; anything else refused."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if not _ACCENT.match(text):
+        raise DomainError(_l("Give the colour as # and six hexadecimal digits, like #3b5bdb."))
+    return text
+
+
+def update_branding(
+    session: Session,
+    *,
+    actor: User,
+    name: str,
+    accent: str | None,
+    welcome: str,
+    logo: Logo | None = None,
+    remove_logo: bool = False,
+) -> str | None:
+    """Admin-only: store the portal's name, accent colour, welcome text and (when given) a new
+    logo, already re-encoded and stored; `remove_logo` goes back to no logo. Returns the key of
+    a logo no longer used, for the caller to delete from storage once this is committed."""
+    if not can_change_settings(actor):
+        raise NotAllowed(_l("Only an admin may change the workspace settings."))
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= MAX_PORTAL_NAME:
+        raise DomainError(_l("Give the portal a name of 1 to %(num)d characters.",
+                             num=MAX_PORTAL_NAME))  # fmt: skip
+    accent = normalise_accent(accent)
+    welcome = (welcome or "").strip()
+    if len(welcome) > MAX_WELCOME:
+        raise DomainError(_l("Keep the welcome text under %(num)d characters.", num=MAX_WELCOME))
+    before = get_branding(session)
+    new_logo = logo if logo is not None else (None if remove_logo else before.logo)
+    value = {
+        "name": name,
+        "accent": accent,
+        "welcome": welcome,
+        "logo": asdict(new_logo) if new_logo is not None else None,
+    }
+    _put(session, "branding", value)
+    changes = {}
+    if name != before.name:
+        changes["name"] = name
+    if accent != before.accent:
+        changes["accent"] = accent or ""
+    if welcome != before.welcome:
+        changes["welcome"] = "changed"
+    if (new_logo and new_logo.key) != (before.logo and before.logo.key):
+        changes["logo"] = "replaced" if new_logo else "removed"
+    record(session, actor_id=actor.id, action="branding.updated", target_type="settings",
+           **changes)  # fmt: skip
+    session.flush()
+    replaced = before.logo.key if before.logo and before.logo != new_logo else None
+    return replaced

@@ -9,6 +9,7 @@ from flask import Flask, g, request
 from flask_babel import Domain, get_locale, get_timezone, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.local import LocalProxy
 
 from portal import access
 from portal.accounts.service import load_user_for_session
@@ -23,6 +24,7 @@ from portal.web.money import register_money_filters
 from portal.web.private import register_private_portal_gate
 from portal.web.row_urls import row_url
 from portal.web.security import register_security_headers
+from portal.web.uploads import register_upload_limits
 
 
 def select_locale() -> str:
@@ -149,6 +151,25 @@ def _once_per_request(name: str, build):
     return found[1]
 
 
+def request_branding():
+    """The portal's branding, read when a page first shows it and kept for the request (a page
+    that never shows the header reads nothing). A page shown while the database fails (an error
+    page) falls back to the product's own name."""
+    found = g.get("feedloop_branding")
+    if found is None:
+        from portal.settings.service import Branding, get_branding
+
+        try:
+            found = get_branding(db.session)
+        except Exception:  # the error page of a failing database must still render
+            found = Branding()
+        g.feedloop_branding = found
+    return found
+
+
+_LAZY_BRANDING = LocalProxy(request_branding)
+
+
 def release_category_label(category: str) -> str:
     """The label of a release note category code, in the current language (emails use it)."""
     from portal.changelog.queries import CATEGORY_LABEL
@@ -162,7 +183,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.web.account.views import bp as account_bp
     from portal.web.admin import bp as admin_bp
     from portal.web.health import bp as health_bp
-    from portal.web.public import changelog, roadmap, subscribe  # noqa: F401  (public bp routes)
+    from portal.web.public import changelog, media, roadmap, subscribe  # noqa: F401  (public bp)
     from portal.web.public.views import bp as public_bp
 
     app.register_blueprint(health_bp)
@@ -229,6 +250,7 @@ def register_blueprints(app: Flask) -> None:
         return {
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
+            "branding": _LAZY_BRANDING,
             **access.abilities(viewer),
         }
 
@@ -278,3 +300,4 @@ def register_blueprints(app: Flask) -> None:
     register_error_pages(app)
     register_security_headers(app)
     register_caching(app)
+    register_upload_limits(app)

@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.errors import DomainError
+from portal.web.uploads import UPLOAD_ENDPOINTS
 
 
 def register_error_pages(app: Flask) -> None:
@@ -35,6 +36,8 @@ def register_error_pages(app: Flask) -> None:
             413: _("A form may send at most 1 MB. Shorten the text and try again."),
             429: _("Please wait a minute before trying again."),
         }
+        if error.code == 413 and request.endpoint in UPLOAD_ENDPOINTS:
+            messages[413] = _("Attach at most 5 images of at most 5 MB each, then try again.")
         return render_template(
             "errors/error.html",
             code=error.code,

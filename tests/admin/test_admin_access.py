@@ -39,7 +39,8 @@ def test_customers_and_visitors_get_404_on_every_admin_url(app, make, client, si
 
 ADMIN_ONLY_PAGES = {"/admin/audit", "/admin/outbox", "/admin/subscribers", "/admin/subscribers.csv",
                     "/admin/people", "/admin/people/1", "/admin/people/invite",
-                    "/admin/ideas/deleted", "/admin/settings/access"}  # fmt: skip
+                    "/admin/ideas/deleted", "/admin/settings/access",
+                    "/admin/settings/branding"}  # fmt: skip
 
 
 def test_staff_open_every_admin_page_but_the_audit_log_outbox_and_subscribers(

@@ -148,7 +148,7 @@ def test_the_roadmap_page_costs_the_same_few_queries_for_few_or_many_cards(
         planned(make, session, f"Card {n}", [Horizon.now, Horizon.next, Horizon.later][n % 3])
     with count_queries() as many:
         client.get("/roadmap")
-    # 7: one of them is the private-portal gate's read of the access setting (anonymous only).
+    # The workspace settings the page needs (access gate, branding) are one read.
     assert few.count == many.count <= 7
 
 

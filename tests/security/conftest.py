@@ -19,11 +19,15 @@ from portal.feedback.models import Feedback
 from portal.ideas import service as ideas
 from portal.ideas.models import Channel, Comment, IdeaTag, Tag, Visibility
 from portal.lifecycle.stages import Stage
+from portal.media.images import clean_image
+from portal.media.service import attach_images, store_images
+from portal.media.storage import storage
 from portal.notify.models import OutboxMessage
 from portal.people.models import Invitation
 from portal.priority.models import PriorityFactor
 from portal.subscribers.models import Subscriber
 from tests.conftest import PASSWORD
+from tests.media.pictures import picture
 
 VIEWERS = ("anonymous", "member", "outsider", "unverified", "staff", "admin")
 
@@ -48,6 +52,7 @@ class Thing:
     comment_id: int
     idea_title: str
     note_id: int = 0  # a published release note of the same visibility
+    attachment_key: str = ""  # a screenshot attached to the idea
 
 
 @dataclass
@@ -80,11 +85,21 @@ class World:
             "note_id": thing.note_id,
             "token": "not-a-valid-token",
             "filename": "style.css",
+            "key": thing.attachment_key,
         }
 
 
+def attach_screenshot(app, session, idea_id: int, uploader_id: int) -> str:
+    """A small image, stored and attached to the idea as a customer's upload would be."""
+    with app.app_context():
+        [stored] = store_images(storage(), [clean_image(picture("PNG"), "shot.png")])
+    attach_images(session, idea_id=idea_id, uploader_id=uploader_id, stored=[stored])
+    session.commit()
+    return stored.key
+
+
 @pytest.fixture
-def world(make, session) -> World:
+def world(app, make, session) -> World:
     acme = make.organisation("Acme", domain="acme.example")
     globex = make.organisation("Globex", domain="globex.example")
     built = World(organisation_ids=[acme.id, globex.id])
@@ -118,8 +133,9 @@ def world(make, session) -> World:
             session.add(ReleaseNoteAudience(note_id=release.id, organisation_id=acme.id))
         session.commit()
         built.things[visibility] = Thing(
-            visibility, board.slug, idea.id, comment.id, title, note_id=release.id
-        )
+            visibility, board.slug, idea.id, comment.id, title, note_id=release.id,
+            attachment_key=attach_screenshot(app, session, idea.id, author.id),
+        )  # fmt: skip
         if visibility == Visibility.public:  # so "my activity" offers an unfollow form
             ideas.follow_idea(session, idea=idea, person=built.people["member"])
             session.commit()

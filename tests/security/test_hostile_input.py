@@ -93,7 +93,10 @@ PAGE_VALUES = ["99999999999999999999", str(2**63 - 1), str(2**63), "-1",
 
 ROLES = ("member", "staff", "admin", "anonymous")  # who submits a form several can see: first
 # The verification page is crawled with the world's invalid token: it offers a new link.
-NOT_CRAWLED = {"static", "account.signout"}
+# Images and the branding stylesheet carry no form: crawling them would only spend the budget.
+NOT_CRAWLED = {"static", "account.signout", "public.attachment_image",
+               "public.attachment_thumbnail", "public.branding_logo",
+               "public.branding_css"}  # fmt: skip
 # POST routes whose forms carry no field but the CSRF token: nothing to feed.
 NO_FIELDS = {"account.signout": "signs out", "account.resend_verification": "no fields",
              "admin.idea_restore": "no fields, and only on a deleted idea"}  # fmt: skip

@@ -99,7 +99,7 @@ def ask(client, method: str, url: str) -> Answer:
         return Answer(500, "", "", False, f"raised {type(error).__name__}: {error} at {where}")
     return Answer(
         response.status_code,
-        response.get_data(as_text=True),
+        response.get_data().decode("utf-8", "replace"),  # images are bytes
         response.headers.get("Location", ""),
         is_sent_to_sign_in(response),
     )
@@ -262,6 +262,7 @@ ADMIN_ONLY_FORMS = {
     "admin.currency_save": {"currency": "EUR"},
     "admin.access_settings": {"signup": "domains"},
     "admin.time_zone_save": {"time_zone": "Asia/Shanghai"},
+    "admin.branding_page": {"name": "Changed by the test", "accent": "#123456"},
 }
 
 

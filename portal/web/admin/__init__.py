@@ -3,6 +3,7 @@
 from portal.web.admin import (  # noqa: F401
     access_settings,
     audit,
+    branding,
     changelog,
     ideas,
     inbox,

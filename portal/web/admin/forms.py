@@ -3,6 +3,7 @@ import re
 from babel.numbers import get_currency_name
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,6 +26,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -476,3 +478,33 @@ class TagDeleteForm(Form):
     nothing."""
 
     confirm = HiddenField(validators=[AnyOf(["yes"])])
+
+
+class BrandingForm(Form):
+    """The portal's name, logo, accent colour and welcome text (admins)."""
+
+    name = StringField(
+        _l("Portal name"),
+        validators=[
+            DataRequired(_l("Give the portal a name.")),
+            Length(max=60, message=_l("Use at most 60 characters.")),
+        ],
+        description=_l("Shown in the header, in page titles and as the sender of emails."),
+    )
+    logo = FileField(
+        _l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 5 MB; shown in the header.")
+    )
+    remove_logo = BooleanField(_l("Remove the logo"))
+    accent = StringField(
+        _l("Accent colour"),
+        validators=[
+            Optional(),
+            Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use # and six hexadecimal digits.")),
+        ],
+        description=_l("For buttons and highlights, like #3b5bdb. Empty keeps the default."),
+    )
+    welcome = TextAreaField(
+        _l("Welcome text"),
+        validators=[Length(max=5000, message=_l("Keep it under 5,000 characters."))],
+        description=_l("Shown on the home page. Markdown works."),
+    )

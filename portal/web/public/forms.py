@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, ValidationError
 
@@ -27,6 +28,10 @@ class IdeaForm(Form):
         default=Kind.feature.value,
         validators=[DataRequired()],
     )
+    screenshots = MultipleFileField(
+        _l("Screenshots"),
+        description=_l("Up to 5 images (PNG, JPEG, GIF or WebP), 5 MB each."),
+    )
 
 
 class IdeaEditForm(Form):
@@ -48,6 +53,7 @@ class CommentForm(Form):
             Length(max=5000, message=_l("Keep it under 5,000 characters.")),
         ],
     )
+    screenshots = IdeaForm.screenshots
 
 
 class ChoiceForm(Form):

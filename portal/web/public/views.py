@@ -20,7 +20,9 @@ from portal.errors import DomainError
 from portal.ideas import moderation, queries, service
 from portal.ideas.models import Kind
 from portal.lifecycle.stages import FILTERABLE_STAGES, PUBLIC_STATUS, Stage
-from portal.web import limits
+from portal.markdown import render_markdown
+from portal.media.queries import keys_of_comment
+from portal.web import limits, request_branding
 from portal.web.inputs import int_arg, page_arg
 from portal.web.outcome import commit_or_refuse, duplicate_of
 from portal.web.public.forms import (
@@ -32,6 +34,7 @@ from portal.web.public.forms import (
 )
 from portal.web.redirects import safe_next
 from portal.web.render import is_htmx, render, render_fragment
+from portal.web.uploads import clean_uploads, commit_with_images, discard_keys
 
 bp = Blueprint("public", __name__)
 
@@ -39,7 +42,9 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def home():
     boards = queries.list_boards(db.session, g.viewer)
-    return render("public/home.html", boards=boards, meta=_findable().home_meta())
+    welcome = request_branding().welcome
+    return render("public/home.html", boards=boards, meta=_findable().home_meta(),
+                  welcome_html=render_markdown(welcome) if welcome else None)  # fmt: skip
 
 
 def _findable():
@@ -96,10 +101,10 @@ def idea_new(slug: str):
     # Without JavaScript, "Look for similar ideas" sends the title back here by GET.
     form = IdeaForm(title=request.args.get("title", "")[:160] or None)
     similar = []
-    if form.validate_on_submit():
-        idea = commit_or_refuse(form, lambda: service.submit_idea(
+    if form.validate_on_submit() and (images := clean_uploads(form.screenshots)) is not None:
+        idea = commit_with_images(form, images, lambda stored: service.submit_idea(
             db.session, board=board, author=current_user, title=form.title.data,
-            body=form.body.data or "", kind=Kind(form.kind.data),
+            body=form.body.data or "", kind=Kind(form.kind.data), screenshots=stored,
         ))  # fmt: skip
         if idea:
             flash(_("Thanks! Your idea is posted and you are following it."), "success")
@@ -238,10 +243,11 @@ def idea_follow(idea_id: int):
 def comment_create(idea_id: int):
     idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
     form = CommentForm()
-    comment = form.validate_on_submit() and commit_or_refuse(
-        form, lambda: service.add_comment(db.session, idea=idea, author=current_user,
-                                          body=form.body.data)
-    )  # fmt: skip
+    comment = None
+    if form.validate_on_submit() and (images := clean_uploads(form.screenshots)) is not None:
+        comment = commit_with_images(form, images, lambda stored: service.add_comment(
+            db.session, idea=idea, author=current_user, body=form.body.data, screenshots=stored,
+        ))  # fmt: skip
     if comment:
         flash(_("Your comment is posted."), "success")
         return redirect(
@@ -294,8 +300,10 @@ def comment_delete(idea_id: int, comment_id: int):
         abort(404)
     if not ConfirmForm().validate():
         abort(400)
+    images = keys_of_comment(db.session, comment.id)
     moderation.delete_comment(db.session, comment=comment, person=current_user)
     db.session.commit()
+    discard_keys(images)  # their rows went with the comment; now the files
     flash(_("The comment is deleted."), "success")
     return redirect(
         url_for("public.idea_show", idea_id=idea.id, slug=idea.slug, _anchor="comments")
