@@ -70,6 +70,8 @@ SENTENCES = {
     "settings.updated:auto_close": _l("%(actor)s changed when released ideas close by themselves"),
     "settings.updated:decision_days": _l("%(actor)s changed the review age and the SLA hours"),
     "settings.updated:time_zone": _l("%(actor)s set the time zone to %(time_zone)s"),
+    "settings.updated:private": _l("%(actor)s changed who may open the portal and sign up"),
+    "branding.updated": _l("%(actor)s changed the portal's branding"),
 }
 
 # Any code without a sentence of its own (recorded by a newer version, say).
@@ -89,10 +91,11 @@ KINDS = {
     "subscriber": _l("Subscribers"),
     "outbox": _l("Emails"),
     "settings": _l("Settings"),
+    "branding": _l("Branding"),
 }
 
 # Which of the settings a "settings.updated" entry changed, by the first detail it holds.
-_SETTINGS_VARIANTS = ("currency", "auto_close", "decision_days", "time_zone")
+_SETTINGS_VARIANTS = ("currency", "auto_close", "decision_days", "time_zone", "private")
 
 
 def _variant(action: str, details: Mapping) -> str | None:
