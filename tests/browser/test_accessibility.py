@@ -75,7 +75,8 @@ def test_main_pages_have_no_serious_accessibility_violation(
                 found[f"{path} ({person or 'anonymous'})"] = violations
             if path in ("/login", "/signup"):  # and the form as it comes back with its errors
                 page.get_by_label("Email").fill("nobody@example.com")
-                page.get_by_role("main").get_by_role("button").last.click()
+                submit = "Sign in" if path == "/login" else "Sign up"
+                page.get_by_role("main").get_by_role("button", name=submit, exact=True).click()
                 expect(page.locator("[aria-invalid=true]").first).to_be_visible()
                 if violations := severe_violations(axe, page):
                     found[f"{path} with errors"] = violations
