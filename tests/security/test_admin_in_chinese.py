@@ -29,6 +29,7 @@ KEPT = {
     "europe", "paris", "asia", "shanghai", "etc", "rss", "atom", "okta", "azure", "sso",
     "usd", "eur", "gbp", "cny", "jpy", "chf", "cad", "aud", "sgd", "inr", "english", "us",
     "ctrl", "mac", "s1", "s2", "s3", "s4",
+    "png", "jpeg", "gif", "webp", "mb", "bdb",  # image formats, sizes, "#3b5bdb" (branding)
 }  # fmt: skip
 # Raw codes that must never show to a person, in any language.
 RAW_CODES = {
