@@ -100,6 +100,14 @@ def test_a_customer_invited_without_an_organisation_joins_by_their_domain_if_any
     [message] = smtp_server.to("lee@elsewhere.example")
     assert message["Subject"] == "Ada Admin invites you to the Feedloop feedback portal"
     assert "member of" not in smtp_server.body(message)
+    pending = client.get("/admin/people/invite").text
+    assert "lee@elsewhere.example" in pending and ">Customer<" in pending
+    invitation_id = session.scalar(select(Invitation.id))
+    session.rollback()  # later reads see what the requests commit
+    client.post(f"/admin/people/invitations/{invitation_id}/resend", data={"action": "on"})
+    deliver()
+    message = smtp_server.to("lee@elsewhere.example")[1]  # the resent link reads the same
+    assert message["Subject"] == "Ada Admin invites you to the Feedloop feedback portal"
     link = smtp_server.link_in(message, "/invitation/")
     invitee = app.test_client()
     invitee.post(link, data={"display_name": "Lee", "password": PASSWORD, "confirm": PASSWORD})
