@@ -201,8 +201,12 @@ def join_organisation_by_domain(session: Session, user: User) -> None:
     organisation_id = session.scalar(
         select(OrganisationDomain.organisation_id).where(OrganisationDomain.domain == domain)
     )
-    if organisation_id is None:
-        return
+    if organisation_id is not None:
+        add_membership(session, user, organisation_id)
+
+
+def add_membership(session: Session, user: User, organisation_id: int) -> None:
+    """Make the person a member of the organisation (once); their votes weigh for it at once."""
     already = session.scalar(
         select(Membership.id).filter_by(user_id=user.id, organisation_id=organisation_id)
     )

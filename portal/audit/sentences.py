@@ -50,9 +50,15 @@ SENTENCES = {
     "person.blocked:reason": _l("%(actor)s blocked %(person)s: %(reason)s"),
     "person.unblocked": _l("%(actor)s unblocked %(person)s"),
     "invitation.sent": _l("%(actor)s invited %(email)s as %(role)s"),
+    "invitation.sent:organisation": _l(
+        "%(actor)s invited %(email)s as %(role)s of %(organisation)s"
+    ),
     "invitation.resent": _l("%(actor)s sent the invitation to %(email)s again"),
     "invitation.revoked": _l("%(actor)s revoked the invitation to %(email)s"),
     "invitation.accepted": _l("%(actor)s accepted an invitation and joined as %(role)s"),
+    "invitation.accepted:organisation": _l(
+        "%(actor)s accepted an invitation and joined as %(role)s of %(organisation)s"
+    ),
     # Tags
     "tag.created": _l("%(actor)s created the tag %(tag)s"),
     "tag.updated": _l("%(actor)s changed the colour or privacy of the tag %(tag)s"),
@@ -107,6 +113,8 @@ def _variant(action: str, details: Mapping) -> str | None:
         return "renamed" if "name" in details else None
     if action == "idea.graded":
         return None if details.get("grade") else "cleared"
+    if action in ("invitation.sent", "invitation.accepted"):
+        return "organisation" if details.get("organisation_name") else None
     if action == "settings.updated":
         return next((key for key in _SETTINGS_VARIANTS if key in details), None)
     return None

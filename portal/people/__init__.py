@@ -1,1 +1,2 @@
-"""Members and roles: the admin's list of people, staff invitations, role changes and blocking."""
+"""Members and roles: the admin's list of people, invitations (to the team or as customers),
+role changes and blocking."""

@@ -1,4 +1,5 @@
-"""An invitation to join the portal's team: a signed, single-use, expiring link sent by email."""
+"""An invitation to the portal (to its team, or as a customer): a signed, single-use, expiring
+link sent by email."""
 
 from __future__ import annotations
 
@@ -38,3 +39,7 @@ class Invitation(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A customer's invitation may name the organisation the new account joins.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), default=None, index=True
+    )

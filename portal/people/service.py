@@ -1,4 +1,5 @@
-"""Members and roles: invite staff, accept an invitation, change a role, block and unblock.
+"""Members and roles: invite staff, admins or customers, accept an invitation, change a role,
+block and unblock.
 
 Every change is recorded in the audit log. No change may leave the portal without an admin who
 can sign in: the admins' rows are locked first (PostgreSQL does not serialise writers), so two
@@ -14,8 +15,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import User
+from portal.accounts.models import Organisation, User
 from portal.accounts.service import (
+    add_membership,
     create_user,
     get_user_by_email,
     join_organisation_by_domain,
@@ -29,7 +31,7 @@ from portal.people.models import Invitation
 from portal.roles import Role
 
 INVITATION_SALT = "invitation"
-INVITABLE_ROLES = (Role.staff, Role.admin)
+INVITABLE_ROLES = (Role.customer, Role.staff, Role.admin)
 RANK = {Role.customer: 0, Role.staff: 1, Role.admin: 2}
 
 
@@ -123,14 +125,30 @@ def unblock(session: Session, *, actor: User, person_id: int) -> User:
 
 
 def invite(
-    session: Session, *, actor: User, email: str, display_name: str, role: Role
+    session: Session,
+    *,
+    actor: User,
+    email: str,
+    display_name: str,
+    role: Role,
+    organisation_id: int | None = None,
 ) -> Invitation:
-    """Invite someone to the team by email. An address with a customer account is welcome:
-    accepting upgrades that account."""
+    """Invite someone by email: to the team (an address with a customer account is welcome:
+    accepting upgrades that account), or as a customer, who may be made a member of an
+    organisation (the only way in when sign-up is by invitation only)."""
     if role not in INVITABLE_ROLES:
-        raise PeopleRefused(_l("Invite people as staff or as admins."))
+        raise PeopleRefused(_l("Invite people as customers, staff or admins."))
     email = normalise_email(email)
+    organisation = None
+    if organisation_id is not None:
+        if role != Role.customer:
+            raise PeopleRefused(_l("Only a customer's invitation can name an organisation."))
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise PeopleRefused(_l("There is no such organisation."))
     existing = get_user_by_email(session, email)
+    if existing is not None and role == Role.customer:
+        raise PeopleRefused(_l("%(email)s already has an account.", email=email))
     if existing is not None and RANK[existing.role] >= RANK[role]:
         raise PeopleRefused(_l("%(email)s is already on the team.", email=email))
     pending = session.scalar(
@@ -150,12 +168,14 @@ def invite(
         role=role,
         nonce=secrets.token_hex(16),
         invited_by_id=actor.id,
+        organisation_id=organisation.id if organisation else None,
     )
     session.add(invitation)
     session.flush()
-    _send(session, invitation, actor)
+    _send(session, invitation, actor, organisation)
+    details = {"organisation_name": organisation.name} if organisation else {}
     record(session, actor_id=actor.id, action="invitation.sent", target_type="invitation",
-           target_id=invitation.id, email=email, role=role.value)  # fmt: skip
+           target_id=invitation.id, email=email, role=role.value, **details)  # fmt: skip
     return invitation
 
 
@@ -172,7 +192,8 @@ def resend_invitation(session: Session, *, actor: User, invitation_id: int) -> I
     invitation.nonce = secrets.token_hex(16)
     invitation.sent_at = utcnow()
     session.flush()
-    _send(session, invitation, actor)
+    organisation = _organisation_of(session, invitation)
+    _send(session, invitation, actor, organisation)
     record(session, actor_id=actor.id, action="invitation.resent", target_type="invitation",
            target_id=invitation.id, email=invitation.email)  # fmt: skip
     return invitation
@@ -188,6 +209,13 @@ def revoke_invitation(session: Session, *, actor: User, invitation_id: int) -> I
     return invitation
 
 
+def _organisation_of(session: Session, invitation: Invitation) -> Organisation | None:
+    """The organisation a customer's invitation joins, if it names one still there."""
+    if invitation.organisation_id is None:
+        return None
+    return session.get(Organisation, invitation.organisation_id)
+
+
 def invitation_token(invitation: Invitation) -> str:
     """The signed token of the invitation's current link (it carries the time it was made)."""
     return _serializer().dumps({"i": invitation.id, "n": invitation.nonce})
@@ -199,7 +227,9 @@ def invitation_path(invitation: Invitation) -> str:
     return url.removeprefix(current_app.config["BASE_URL"])
 
 
-def _send(session: Session, invitation: Invitation, actor: User) -> None:
+def _send(
+    session: Session, invitation: Invitation, actor: User, organisation: Organisation | None
+) -> None:
     token = invitation_token(invitation)
     enqueue(
         session,
@@ -210,6 +240,7 @@ def _send(session: Session, invitation: Invitation, actor: User) -> None:
             "name": invitation.display_name,
             "inviter": actor.display_name,
             "role": invitation.role.value,
+            "organisation": organisation.name if organisation else "",
             "accept_url": absolute_url("account.accept_invitation", token=token),
             "days": current_app.config["INVITATION_LINK_MAX_AGE"] // (24 * 3600),
         },
@@ -238,8 +269,9 @@ def invitation_for_token(session: Session, token: str) -> Invitation:
 def accept_invitation(
     session: Session, *, token: str, display_name: str, password_hash: str | None
 ) -> User:
-    """Set up the invitee's account with the invited role (an existing account keeps a higher
-    role, and its password unless a new one is given). The link works once.
+    """Set up the invitee's account, verified, with the invited role (an existing account keeps
+    a higher role, and its password unless a new one is given) and, for a customer invited into
+    an organisation, its membership. The link works once.
 
     The caller hashes the password before its write transaction opens."""
     invitation = invitation_for_token(session, token)
@@ -266,9 +298,14 @@ def accept_invitation(
     else:
         _upgrade(session, person, invitation, name, password_hash)
     invitation.accepted_by_id = person.id
+    organisation = _organisation_of(session, invitation)
+    if organisation is not None:
+        add_membership(session, person, organisation.id)
     session.flush()
+    details = {"organisation_name": organisation.name} if organisation else {}
     record(session, actor_id=person.id, action="invitation.accepted", target_type="person",
-           target_id=person.id, invitation=invitation.id, role=person.role.value)  # fmt: skip
+           target_id=person.id, invitation=invitation.id, role=person.role.value,
+           **details)  # fmt: skip
     return person
 
 

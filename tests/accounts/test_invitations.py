@@ -119,4 +119,4 @@ def test_inviting_someone_already_on_the_team_or_already_invited_is_refused(make
     invite(client, "kim@vendor.example")
     assert "invited already" in invite(client, "kim@vendor.example").text
     assert invite(client, "not-an-email").status_code == 422
-    assert invite(client, "x@vendor.example", role="customer").status_code == 422
+    assert invite(client, "x@vendor.example", role="owner").status_code == 422

@@ -1,4 +1,5 @@
-"""Accepting an invitation to the team: the link sets up the account and signs the person in."""
+"""Accepting an invitation (to the team, or as a customer): the link sets up the account and
+signs the person in."""
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
@@ -9,6 +10,7 @@ from portal.db import db
 from portal.errors import InvalidLink
 from portal.extensions import limiter
 from portal.people import service
+from portal.roles import Role
 from portal.web import auth
 from portal.web.account.forms import AcceptInvitationForm
 from portal.web.account.views import bp
@@ -24,6 +26,7 @@ def accept_invitation(token: str):
             invitation = service.invitation_for_token(reading, token)
             existing = get_user_by_email(reading, invitation.email)
             email, name = invitation.email, invitation.display_name
+            as_customer = invitation.role == Role.customer
             has_account = existing is not None
             if existing is not None:
                 name = existing.display_name
@@ -42,9 +45,9 @@ def accept_invitation(token: str):
             ))  # fmt: skip
             if person:
                 auth.sign_in(person)
-                flash(_("Welcome to the team!"), "success")
+                flash(_("Welcome!") if as_customer else _("Welcome to the team!"), "success")
                 destination = "admin.index" if person.is_staff else "public.home"
                 return redirect(url_for(destination))
     status = 422 if form.errors or form.form_errors else 200
     return render("account/invitation.html", status=status, form=form, email=email,
-                  has_account=has_account)  # fmt: skip
+                  has_account=has_account, as_customer=as_customer)  # fmt: skip

@@ -142,6 +142,8 @@ def sentence_values(entry, actor_name, page, labels: _Labels) -> dict:
         values["factor"] = str(details["factor"])
     if entry.target_type == "organisation":
         values["organisation"] = _quoted(details.get("name") or f"#{entry.target_id}")
+    elif details.get("organisation_name"):  # a customer's invitation into an organisation
+        values["organisation"] = _quoted(details["organisation_name"])
     if entry.target_type == "release_note":
         values["note"] = _quoted(details.get("title") or f"#{entry.target_id}")
     return values

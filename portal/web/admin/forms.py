@@ -355,7 +355,14 @@ class InviteForm(Form):
     role = SelectField(
         _l("Role"),
         default=Role.staff.value,
-        choices=[(r.value, ROLE_LABELS[r]) for r in (Role.staff, Role.admin)],
+        choices=[(r.value, ROLE_LABELS[r]) for r in (Role.staff, Role.admin, Role.customer)],
+    )
+    # Choices set by the view: "" (none) and the organisations.
+    organisation_id = SelectField(
+        _l("Organisation (optional)"),
+        coerce=lambda v: int(v) if v else None,
+        validators=[Optional()],
+        description=_l("For a customer: the account joins this organisation."),
     )
 
 

@@ -1,4 +1,5 @@
-"""Members and roles: everyone who has an account, invitations to the team, roles and blocking.
+"""Members and roles: everyone who has an account, invitations (to the team, or as customers),
+roles and blocking.
 
 Admins only (staff are refused, everyone else gets 404 from the admin area's guard)."""
 
@@ -15,7 +16,14 @@ from portal.errors import DomainError
 from portal.people import queries, service
 from portal.roles import Role
 from portal.web.admin.audit import audit_lines
-from portal.web.admin.common import actor, back, bp, flash_refusal, require_admin
+from portal.web.admin.common import (
+    actor,
+    back,
+    bp,
+    flash_refusal,
+    organisation_choices,
+    require_admin,
+)
 from portal.web.admin.forms import ROLE_LABELS, BlockForm, InviteForm, RoleForm
 from portal.web.inputs import clean_text, int_arg
 from portal.web.outcome import commit_or_refuse
@@ -117,9 +125,10 @@ def person_unblock(user_id: int):
 def people_invite():
     require_admin()
     form = InviteForm()
+    form.organisation_id.choices = [("", "—"), *organisation_choices()]
     sent = form.validate_on_submit() and commit_or_refuse(form, lambda: service.invite(
         db.session, actor=actor(), email=form.email.data, display_name=form.display_name.data,
-        role=Role(form.role.data),
+        role=Role(form.role.data), organisation_id=form.organisation_id.data,
     ))  # fmt: skip
     if sent:
         flash(_("The invitation is on its way to %(email)s.", email=sent.email), "success")
