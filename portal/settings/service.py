@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import g, has_request_context
@@ -213,9 +214,11 @@ def update_access(session: Session, *, actor: User, access: PortalAccess) -> Non
     session.flush()
 
 
-def time_zone_names() -> list[str]:
-    """Every IANA zone name this machine knows ("Europe/Paris"), sorted, for the settings form."""
-    return sorted(available_timezones() | {DEFAULT_TIME_ZONE})
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows ("Europe/Paris"), sorted, for the settings form.
+    Read once per process: zoneinfo walks the whole time zone database on disk to list them."""
+    return tuple(sorted(available_timezones() | {DEFAULT_TIME_ZONE}))
 
 
 def valid_time_zone(name: object) -> bool:
