@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, render_template_string
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 PAGE = """<!doctype html>
@@ -31,10 +31,13 @@ QUERY = text(
 
 app = Flask(__name__)
 engine = create_engine(os.environ["DATABASE_URL"])
+# Compiled once, as Flask compiles a template file once: render_template_string compiles its
+# source on every call, which made this page cost four times what a bare page costs.
+template = app.jinja_env.from_string(PAGE)
 
 
 @app.get("/")
 def ideas():
     with engine.connect() as connection:
         rows = connection.execute(QUERY, {"board": 1}).mappings().all()
-    return render_template_string(PAGE, ideas=rows)
+    return template.render(ideas=rows)
