@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.db import db
     from portal.extensions import csrf, htmx, limiter, login_manager
     from portal.i18n import compile_translations
+    from portal.pagecache.generation import watch_writes
     from portal.web import register_blueprints
 
     app = Flask(
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     compile_translations(PROJECT_ROOT / "translations")
     db.init_app(app)
+    watch_writes(app.extensions["feedloop_db"].engine)
     csrf.init_app(app)
     login_manager.init_app(app)
     htmx.init_app(app)

@@ -46,6 +46,10 @@ def from_environment(instance_path: Path) -> dict:
         # Uploaded images: "local" keeps them in MEDIA_ROOT (default: <instance>/media).
         "MEDIA_STORAGE": env("MEDIA_STORAGE", "local"),
         "MEDIA_ROOT": env("MEDIA_ROOT") or str(instance_path / "media"),
+        # Pages kept for visitors who are not signed in (portal/web/page_cache.py): at most this
+        # many seconds (0 keeps none), at most this many megabytes per process.
+        "PAGE_CACHE_SECONDS": _whole_number("PAGE_CACHE_SECONDS", 10),
+        "PAGE_CACHE_BYTES": _whole_number("PAGE_CACHE_MEGABYTES", 32) * 1024 * 1024,
     }
 
 

@@ -169,7 +169,12 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session that only reads, closed on leaving: for slow work (a password check) that
-        must not hold the write lock a POST's own session takes with its first statement."""
+        must not hold the write lock a POST's own session takes with its first statement.
+        A request that only reads is given its own session, which takes no lock: a second
+        session would cost a page a connection checkout and a transaction more."""
+        if has_request_context() and not _request_writes():
+            yield self.session
+            return
         reader = self._current().session_factory()
         try:
             yield reader

@@ -28,6 +28,7 @@ from portal.ideas.models import (
 from portal.lifecycle.models import StageChange
 from portal.media.models import Attachment
 from portal.notify.models import DigestItem, NotificationPreference, OutboxMessage
+from portal.pagecache.models import PageGeneration
 from portal.people.models import Invitation
 from portal.priority.models import IdeaRating, PriorityFactor
 from portal.settings.models import Setting
@@ -39,7 +40,7 @@ __all__ = [
     "Attachment",
     "AuditEntry", "DomainEvent", "Feedback", "IdeaRating", "PriorityFactor", "Setting",
     "Base", "Board", "BoardAudience", "Comment", "Follower", "Idea", "IdeaAudience", "IdeaTag",
-    "Invitation",
+    "Invitation", "PageGeneration",
     "DigestItem", "Membership", "NotificationPreference", "Organisation", "OrganisationDomain",
     "OutboxMessage", "ReleaseNote", "ReleaseNoteAudience", "ReleaseNoteIdea", "StageChange",
     "SearchEntry", "SearchWord", "Subscriber", "Tag", "User", "VerificationAnswer", "Vote",

@@ -95,10 +95,13 @@ def app(app_config):
 def _seed_like_the_migrations(app) -> None:
     """Rows the migrations insert (the default priority factors), for schemas made by
     create_all; tests/test_migrations.py checks that the migrations insert the same."""
+    from portal.pagecache.models import PageGeneration
     from portal.priority.service import ensure_default_factors
 
     seed_session = app.extensions["feedloop_db"].session_factory()
     ensure_default_factors(seed_session)
+    if seed_session.get(PageGeneration, 1) is None:  # PostgreSQL's tables are emptied per test
+        seed_session.add(PageGeneration(id=1, number=0))
     seed_session.commit()
     seed_session.close()
 

@@ -37,6 +37,8 @@ def upgrade_and_compare(app_config, url):
             text("SELECT name, weight, scale_max, direction, source, is_urgency "
                  "FROM priority_factor ORDER BY position")
         ).all()  # fmt: skip
+        generation = connection.execute(text("SELECT id FROM page_generation")).scalars().all()
+    assert generation == [1]  # the one row the page cache counts writes in
     from portal.priority.service import DEFAULT_FACTORS
 
     assert [tuple(row) for row in factors] == [

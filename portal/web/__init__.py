@@ -21,24 +21,32 @@ from portal.web.caching import register_caching
 from portal.web.error_pages import register_error_pages
 from portal.web.inputs import refuse_unstorable_input
 from portal.web.money import register_money_filters
+from portal.web.page_cache import register_page_cache
 from portal.web.private import register_private_portal_gate
 from portal.web.row_urls import row_url
 from portal.web.security import register_security_headers
 from portal.web.uploads import register_upload_limits
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The profile's language, else the browser's preference, else English."""
     from flask import current_app
 
     languages = list(current_app.config["LANGUAGES"])
     if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
+        return _locale(current_user.language)
     from flask import session
 
     if session.get("language") in languages:
-        return session["language"]
-    return request.accept_languages.best_match(languages) or "en"
+        return _locale(session["language"])
+    return _locale(request.accept_languages.best_match(languages) or "en")
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    """One Locale object per language for the process: Flask-Babel would parse the code into a
+    new one for every request (Babel's locale objects do not change once made)."""
+    return Locale.parse(code)
 
 
 def _zone_and_language() -> tuple:
@@ -241,6 +249,7 @@ def register_blueprints(app: Flask) -> None:
         g.viewer = viewer
 
     register_private_portal_gate(app)
+    register_page_cache(app)
 
     @app.context_processor
     def inject_layout():
