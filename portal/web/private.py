@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from portal import access
 from portal.db import db
+from portal.pagecache.generation import remembered
 from portal.settings.service import PortalAccess, get_access
 from portal.web.redirects import local_path
 from portal.web.render import is_htmx, render
@@ -59,9 +60,13 @@ def portal_access() -> PortalAccess:
     """The access setting, read once per request in a reading session of its own (a POST's
     session would otherwise take SQLite's write lock before a sign-in's slow password check)."""
     if "portal_access" not in g:
-        with db.reading() as reading:
-            g.portal_access = get_access(reading)
+        g.portal_access = remembered("portal_access", _read_access)
     return g.portal_access
+
+
+def _read_access() -> PortalAccess:
+    with db.reading() as reading:
+        return get_access(reading)
 
 
 def is_private() -> bool:

@@ -14,6 +14,7 @@ from portal.accounts.models import Role
 from portal.changelog.models import Category, ReleaseNote
 from portal.db import utcnow
 from portal.ideas.models import Visibility
+from portal.settings.models import Setting
 
 
 def without_tokens(page: str) -> str:
@@ -139,3 +140,13 @@ def test_a_message_shown_once_is_shown_and_not_kept(make, client):
         browser_session["_flashes"] = [("success", "Thanks, check your inbox.")]
     assert "Thanks, check your inbox." in client.get("/").text
     assert "Thanks, check your inbox." not in client.get("/").text
+
+
+def test_a_portal_made_private_stops_showing_its_kept_pages(make, session, client):
+    board = make.board("Web app")
+    assert "Web app" in client.get("/").text  # kept for visitors
+    session.add(Setting(key="access", value={"private": True, "signup": "anyone"}))
+    session.commit()
+    refused = client.get("/")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    assert client.get(f"/boards/{board.slug}").status_code == 302
