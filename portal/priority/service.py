@@ -8,6 +8,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, distinct, func, select, true, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import Membership, Organisation, Tier, User
 from portal.audit.service import record
@@ -188,16 +189,35 @@ def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[in
 
 def refresh_score(session: Session, idea: Idea) -> ScoreCard:
     """Store the idea's score and demand, and its grade unless staff set the grade by hand.
-    Three queries and the UPDATE: every vote runs this."""
+    Three queries and the UPDATE (none when nothing changed): every vote runs this."""
     demand = demand_for(session, idea)
     card = score_idea(_factor_inputs(session, idea), demand, idea.kind, idea.severity, utcnow())
-    idea.score = card.score
-    idea.demand_organisations, idea.demand_arr = demand.organisations, demand.arr
-    idea.demand_key_accounts = demand.key_accounts
+    stored = {
+        "score": card.score,
+        "demand_organisations": demand.organisations,
+        "demand_arr": demand.arr,
+        "demand_key_accounts": demand.key_accounts,
+    }
     if not idea.grade_override_reason:
-        idea.grade = card.grade
-    session.flush()
+        stored["grade"] = card.grade
+    changed = {name: value for name, value in stored.items() if getattr(idea, name) != value}
+    if changed:
+        # The UPDATE of the changed columns, as the ORM's flush would write it, but built once
+        # per set of columns, and its values put into `idea` by hand.
+        session.execute(_score_update(tuple(changed)), {"idea_id": idea.id, **changed})
+        for name, value in changed.items():
+            set_committed_value(idea, name, value)
     return card
+
+
+@cache
+def _score_update(columns: tuple[str, ...]):
+    ideas = Idea.__table__
+    return (
+        update(ideas)
+        .where(ideas.c.id == bindparam("idea_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 def rate_idea(session: Session, *, idea: Idea, factor_id: int, value: int | None, actor: User):

@@ -182,9 +182,12 @@ def _back_to_idea(idea):
 @limits.limit_writes(limits.VOTE)
 @login_required
 def idea_vote(idea_id: int):
-    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    # The form is read before the idea: the idea's SELECT takes the write lock, held to the
+    # commit, and checking the form (its CSRF token again) need not hold it.
     form = ChoiceForm()
-    if not form.validate():
+    valid = form.validate()
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    if not valid:
         abort(400)
     try:
         if form.action.data == "on":
