@@ -66,17 +66,23 @@ MONTHS = 13  # the month of `now` and the twelve before it: all that a year back
 def _demand_statements():
     """Built once, run with the idea's id and the month boundaries as parameters: a vote
     re-scores its idea, so this runs on every vote, and building SQL costs more than running it.
-    Two statements whatever the number of votes: the aggregates, and the voters' places."""
+    Two statements whatever the number of votes: the aggregates, and the voters' places.
+    Core on the tables: the rows are numbers, and the ORM's handling of a statement costs more
+    than running it."""
     idea_id = bindparam("idea_id")
+    votes, members = Vote.__table__.c, Membership.__table__.c
+    organisation = Organisation.__table__.c
     voters_organisations = (
-        select(Membership.organisation_id)
-        .join(Vote, Vote.user_id == Membership.user_id)
-        .where(Vote.idea_id == idea_id)
+        select(members.organisation_id)
+        .join_from(Membership.__table__, Vote.__table__, votes.user_id == members.user_id)
+        .where(votes.idea_id == idea_id)
     )
-    among = Organisation.id.in_(voters_organisations)
+    among = organisation.id.in_(voters_organisations)
     asks = union_all(
-        select(Vote.created_at.label("at")).where(Vote.idea_id == idea_id),
-        select(Feedback.created_at.label("at")).where(Feedback.idea_id == idea_id),
+        select(votes.created_at.label("at")).where(votes.idea_id == idea_id),
+        select(Feedback.__table__.c.created_at.label("at")).where(
+            Feedback.__table__.c.idea_id == idea_id
+        ),
     ).subquery()
     # Which calendar month (UTC) of the last year an ask falls in; NULL before it. The month
     # starts are parameters computed in Python, so no database's time zone matters.
@@ -86,9 +92,9 @@ def _demand_statements():
     )
     organisations = (
         select(
-            func.count(Organisation.id).label("organisations"),
-            func.coalesce(func.sum(Organisation.arr), 0).label("arr"),
-            func.count(Organisation.id).filter(Organisation.tier == Tier.key).label("key"),
+            func.count(organisation.id).label("organisations"),
+            func.coalesce(func.sum(organisation.arr), 0).label("arr"),
+            func.count(organisation.id).filter(organisation.tier == Tier.key).label("key"),
         )
         .where(among)
         .subquery()
@@ -100,7 +106,7 @@ def _demand_statements():
         func.count(distinct(month)).label("months"),
     ).subquery()
     totals = select(organisations, requests).select_from(organisations.join(requests, true()))
-    places = select(Organisation.industry, Organisation.region).where(among).distinct()
+    places = select(organisation.industry, organisation.region).where(among).distinct()
     return totals, places
 
 
@@ -153,7 +159,7 @@ def _factor_inputs(session: Session, idea: Idea) -> list[FactorInput]:
 
 @cache
 def _factor_inputs_statement():
-    factor = PriorityFactor
+    factor, rating = PriorityFactor.__table__.c, IdeaRating.__table__.c
     return (
         select(
             factor.id,
@@ -163,11 +169,12 @@ def _factor_inputs_statement():
             factor.direction,
             factor.source,
             factor.is_urgency,
-            IdeaRating.value,
+            rating.value,
         )  # fmt: skip
+        .select_from(PriorityFactor.__table__)
         .outerjoin(
-            IdeaRating,
-            (IdeaRating.factor_id == factor.id) & (IdeaRating.idea_id == bindparam("idea_id")),
+            IdeaRating.__table__,
+            (rating.factor_id == factor.id) & (rating.idea_id == bindparam("idea_id")),
         )
         .where(factor.is_active.is_(True))
         .order_by(factor.position, factor.id)

@@ -205,7 +205,10 @@ def idea_vote(idea_id: int):
             flash(message, "warning")
         return redirect(safe_next(url_for("public.idea_show", idea_id=idea_id)))
     # htmx swaps only the button, so a refusal is said inside it, not flashed to a later page.
-    row = queries.idea_page(db.session, g.viewer, idea).idea
+    # Read after the commit by a session that only reads: the request's own would take the
+    # write lock again, and hold it while the button renders.
+    with db.reading() as reader:
+        row = queries.vote_button(reader, g.viewer, idea_id)
     return render(
         "public/ideas/_vote.html",
         block="vote_button",
