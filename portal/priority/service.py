@@ -121,12 +121,13 @@ def _month_starts(now: datetime) -> dict[str, datetime]:
     return starts
 
 
-def demand_for(session: Session, idea: Idea) -> Demand:
+def demand_for(session: Session, idea: Idea, *, places: bool = True) -> Demand:
     """Who asked for this idea, through their votes and organisations (two aggregate queries,
-    whatever the number of votes)."""
-    totals, places = _demand_statements()
+    whatever the number of votes; one without the `places`: the voters' industries and regions
+    are shown beside the score, but the formula does not read them)."""
+    totals, places_statement = _demand_statements()
     row = session.execute(totals, {"idea_id": idea.id, **_month_starts(utcnow())}).one()
-    pairs = session.execute(places, {"idea_id": idea.id}).all()
+    pairs = session.execute(places_statement, {"idea_id": idea.id}).all() if places else ()
     return Demand(
         votes=idea.vote_count,
         organisations=row.organisations,
@@ -196,8 +197,8 @@ def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[in
 
 def refresh_score(session: Session, idea: Idea) -> ScoreCard:
     """Store the idea's score and demand, and its grade unless staff set the grade by hand.
-    Three queries and the UPDATE (none when nothing changed): every vote runs this."""
-    demand = demand_for(session, idea)
+    Two queries and the UPDATE (none when nothing changed): every vote runs this."""
+    demand = demand_for(session, idea, places=False)  # what the formula reads
     card = score_idea(_factor_inputs(session, idea), demand, idea.kind, idea.severity, utcnow())
     stored = {
         "score": card.score,
