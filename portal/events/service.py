@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from portal.events.models import DomainEvent
@@ -25,3 +27,16 @@ def record_event(session: Session, kind: EventKind, *, idea_id: int | None,
     event = DomainEvent(kind=kind.value, idea_id=idea_id, actor_id=actor_id, payload=payload)
     session.add(event)
     return event
+
+
+def note_event(session: Session, kind: EventKind, *, idea_id: int | None,
+               actor_id: int | None, **payload) -> None:  # fmt: skip
+    """The same row as record_event, inserted at once by a statement built once, for a path
+    that runs on every click (a vote) and needs no object back."""
+    session.execute(_event_insert(), {"kind": kind.value, "idea_id": idea_id,
+                                      "actor_id": actor_id, "payload": payload})  # fmt: skip
+
+
+@cache
+def _event_insert():
+    return insert(DomainEvent.__table__)

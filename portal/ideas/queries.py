@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import ColumnClause
@@ -400,6 +400,33 @@ def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[
         item.viewer_voted = item.id in voted
         item.viewer_can_vote = viewer.is_signed_in and stages.accepts_votes(item.stage)
         item.tags = tags.get(item.id, [])
+
+
+def vote_button(session: Session, viewer: Viewer, idea_id: int) -> IdeaRow:
+    """The row a vote button shows after a vote, for an idea already checked visible to
+    `viewer`: its count, and whether the viewer has voted, in one query (built once)."""
+    row = session.execute(
+        _vote_button_statement(), {"idea_id": idea_id, "user_id": viewer.user_id}
+    ).one()
+    item = _idea_row(row, row.display_name)
+    item.viewer_voted = row.voted
+    item.viewer_can_vote = viewer.is_signed_in and stages.accepts_votes(item.stage)
+    return item
+
+
+@functools.cache
+def _vote_button_statement():
+    voted = (
+        select(Vote.id)
+        .where(Vote.idea_id == Idea.id, Vote.user_id == bindparam("user_id"))
+        .exists()
+        .label("voted")
+    )
+    return (
+        select(*ROW_COLUMNS, User.display_name, voted)
+        .join(User, User.id == Idea.author_id)
+        .where(Idea.id == bindparam("idea_id"))
+    )
 
 
 def similar_ideas(session: Session, viewer: Viewer, title: str) -> list[IdeaRow]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal import access
 from portal.accounts.models import User
 from portal.audit.service import record
-from portal.db import utcnow
+from portal.db import Base, utcnow
 from portal.errors import (
     CommentingClosed,
     EditWindowClosed,
@@ -27,7 +27,7 @@ from portal.errors import (
     PersonBlocked,
     VotingClosed,
 )
-from portal.events.service import EventKind, record_event
+from portal.events.service import EventKind, note_event, record_event
 from portal.ideas import moderation, trending
 from portal.ideas.models import (
     Board,
@@ -143,25 +143,37 @@ def cast_vote(
         return False
     _count_votes(session, idea, 1, trending.weight(cast_at))
     follow_idea(session, idea=idea, person=voter, reason=FollowReason.voted)
-    record_event(session, EventKind.vote_cast, idea_id=idea.id, actor_id=voter.id,
-                 channel=channel.value)  # fmt: skip
+    note_event(session, EventKind.vote_cast, idea_id=idea.id, actor_id=voter.id,
+               channel=channel.value)  # fmt: skip
     priority.refresh_score(session, idea)  # demand moved: staff lists sort by the stored score
     return True
 
 
 def _insert_vote(session: Session, **values) -> bool:
     """Insert the vote unless the person already has one on the idea; returns whether it was
-    added. ON CONFLICT DO NOTHING: a concurrent identical vote (PostgreSQL makes it wait for
-    the first) adds nothing and fails nothing, in one statement, with no savepoint."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    added = session.execute(
-        insert(Vote)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Vote.idea_id, Vote.user_id])
-        .returning(Vote.id)
-    ).first()
+    added."""
+    added = session.execute(_insert_unless_there(_dialect(session), "vote"), values).first()
     return added is not None
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+@cache
+def _insert_unless_there(dialect: str, table_name: str):
+    """INSERT … ON CONFLICT (idea_id, user_id) DO NOTHING RETURNING id into `vote` or
+    `follower`, built once (the values are parameters): a concurrent identical insert
+    (PostgreSQL makes it wait for the first) adds nothing and fails nothing, in one statement,
+    with no savepoint. Core on the table: every vote runs it, and the ORM's insert costs more
+    than the statement."""
+    table = Base.metadata.tables[table_name]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.idea_id, table.c.user_id])
+        .returning(table.c.id)
+    )
 
 
 def _add_to_count(session: Session, idea: Idea, column, delta: int) -> None:
@@ -205,15 +217,23 @@ def withdraw_vote(session: Session, *, idea: Idea, voter: User) -> bool:
     # The count follows what the DELETE removed: of two identical requests at once, only one
     # deletes the row (PostgreSQL makes the second wait for the first, then match nothing).
     removed = session.execute(
-        delete(Vote)
-        .where(Vote.idea_id == idea.id, Vote.user_id == voter.id)
-        .returning(Vote.created_at)
+        _vote_delete_statement(), {"idea_id": idea.id, "user_id": voter.id}
     ).scalar()
     if removed is None:
         return False
     _count_votes(session, idea, -1, trending.weight(removed))
     priority.refresh_score(session, idea)
     return True
+
+
+@cache
+def _vote_delete_statement():
+    votes = Vote.__table__
+    return (
+        delete(votes)
+        .where(votes.c.idea_id == bindparam("idea_id"), votes.c.user_id == bindparam("user_id"))
+        .returning(votes.c.created_at)
+    )
 
 
 def add_comment(session: Session, *, idea: Idea, author: User, body: str,
@@ -281,12 +301,16 @@ def follow_idea(
     session: Session, *, idea: Idea, person: User, reason: FollowReason = FollowReason.chose
 ) -> None:
     """Follow an idea. Automatic follows (voting, commenting) respect an earlier unfollow."""
-    if reason == FollowReason.chose:
-        _require_not_blocked(person)
+    if reason != FollowReason.chose:
+        # A row if there is none; any row there stays as it is (an unfollow stands).
+        session.execute(_insert_unless_there(_dialect(session), "follower"),
+                        {"idea_id": idea.id, "user_id": person.id, "reason": reason})  # fmt: skip
+        return
+    _require_not_blocked(person)
     follower = session.scalar(select(Follower).filter_by(idea_id=idea.id, user_id=person.id))
     if follower is None:
         session.add(Follower(idea_id=idea.id, user_id=person.id, reason=reason))
-    elif reason == FollowReason.chose and follower.unfollowed_at is not None:
+    elif follower.unfollowed_at is not None:
         follower.unfollowed_at = None
         follower.reason = reason
     session.flush()

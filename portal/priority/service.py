@@ -8,6 +8,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, distinct, func, select, true, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import Membership, Organisation, Tier, User
 from portal.audit.service import record
@@ -65,17 +66,23 @@ MONTHS = 13  # the month of `now` and the twelve before it: all that a year back
 def _demand_statements():
     """Built once, run with the idea's id and the month boundaries as parameters: a vote
     re-scores its idea, so this runs on every vote, and building SQL costs more than running it.
-    Two statements whatever the number of votes: the aggregates, and the voters' places."""
+    Two statements whatever the number of votes: the aggregates, and the voters' places.
+    Core on the tables: the rows are numbers, and the ORM's handling of a statement costs more
+    than running it."""
     idea_id = bindparam("idea_id")
+    votes, members = Vote.__table__.c, Membership.__table__.c
+    organisation = Organisation.__table__.c
     voters_organisations = (
-        select(Membership.organisation_id)
-        .join(Vote, Vote.user_id == Membership.user_id)
-        .where(Vote.idea_id == idea_id)
+        select(members.organisation_id)
+        .join_from(Membership.__table__, Vote.__table__, votes.user_id == members.user_id)
+        .where(votes.idea_id == idea_id)
     )
-    among = Organisation.id.in_(voters_organisations)
+    among = organisation.id.in_(voters_organisations)
     asks = union_all(
-        select(Vote.created_at.label("at")).where(Vote.idea_id == idea_id),
-        select(Feedback.created_at.label("at")).where(Feedback.idea_id == idea_id),
+        select(votes.created_at.label("at")).where(votes.idea_id == idea_id),
+        select(Feedback.__table__.c.created_at.label("at")).where(
+            Feedback.__table__.c.idea_id == idea_id
+        ),
     ).subquery()
     # Which calendar month (UTC) of the last year an ask falls in; NULL before it. The month
     # starts are parameters computed in Python, so no database's time zone matters.
@@ -85,9 +92,9 @@ def _demand_statements():
     )
     organisations = (
         select(
-            func.count(Organisation.id).label("organisations"),
-            func.coalesce(func.sum(Organisation.arr), 0).label("arr"),
-            func.count(Organisation.id).filter(Organisation.tier == Tier.key).label("key"),
+            func.count(organisation.id).label("organisations"),
+            func.coalesce(func.sum(organisation.arr), 0).label("arr"),
+            func.count(organisation.id).filter(organisation.tier == Tier.key).label("key"),
         )
         .where(among)
         .subquery()
@@ -99,7 +106,7 @@ def _demand_statements():
         func.count(distinct(month)).label("months"),
     ).subquery()
     totals = select(organisations, requests).select_from(organisations.join(requests, true()))
-    places = select(Organisation.industry, Organisation.region).where(among).distinct()
+    places = select(organisation.industry, organisation.region).where(among).distinct()
     return totals, places
 
 
@@ -114,12 +121,13 @@ def _month_starts(now: datetime) -> dict[str, datetime]:
     return starts
 
 
-def demand_for(session: Session, idea: Idea) -> Demand:
+def demand_for(session: Session, idea: Idea, *, places: bool = True) -> Demand:
     """Who asked for this idea, through their votes and organisations (two aggregate queries,
-    whatever the number of votes)."""
-    totals, places = _demand_statements()
+    whatever the number of votes; one without the `places`: the voters' industries and regions
+    are shown beside the score, but the formula does not read them)."""
+    totals, places_statement = _demand_statements()
     row = session.execute(totals, {"idea_id": idea.id, **_month_starts(utcnow())}).one()
-    pairs = session.execute(places, {"idea_id": idea.id}).all()
+    pairs = session.execute(places_statement, {"idea_id": idea.id}).all() if places else ()
     return Demand(
         votes=idea.vote_count,
         organisations=row.organisations,
@@ -152,7 +160,7 @@ def _factor_inputs(session: Session, idea: Idea) -> list[FactorInput]:
 
 @cache
 def _factor_inputs_statement():
-    factor = PriorityFactor
+    factor, rating = PriorityFactor.__table__.c, IdeaRating.__table__.c
     return (
         select(
             factor.id,
@@ -162,11 +170,12 @@ def _factor_inputs_statement():
             factor.direction,
             factor.source,
             factor.is_urgency,
-            IdeaRating.value,
+            rating.value,
         )  # fmt: skip
+        .select_from(PriorityFactor.__table__)
         .outerjoin(
-            IdeaRating,
-            (IdeaRating.factor_id == factor.id) & (IdeaRating.idea_id == bindparam("idea_id")),
+            IdeaRating.__table__,
+            (rating.factor_id == factor.id) & (rating.idea_id == bindparam("idea_id")),
         )
         .where(factor.is_active.is_(True))
         .order_by(factor.position, factor.id)
@@ -188,16 +197,35 @@ def score_card(session: Session, idea: Idea) -> tuple[ScoreCard, Demand, dict[in
 
 def refresh_score(session: Session, idea: Idea) -> ScoreCard:
     """Store the idea's score and demand, and its grade unless staff set the grade by hand.
-    Three queries and the UPDATE: every vote runs this."""
-    demand = demand_for(session, idea)
+    Two queries and the UPDATE (none when nothing changed): every vote runs this."""
+    demand = demand_for(session, idea, places=False)  # what the formula reads
     card = score_idea(_factor_inputs(session, idea), demand, idea.kind, idea.severity, utcnow())
-    idea.score = card.score
-    idea.demand_organisations, idea.demand_arr = demand.organisations, demand.arr
-    idea.demand_key_accounts = demand.key_accounts
+    stored = {
+        "score": card.score,
+        "demand_organisations": demand.organisations,
+        "demand_arr": demand.arr,
+        "demand_key_accounts": demand.key_accounts,
+    }
     if not idea.grade_override_reason:
-        idea.grade = card.grade
-    session.flush()
+        stored["grade"] = card.grade
+    changed = {name: value for name, value in stored.items() if getattr(idea, name) != value}
+    if changed:
+        # The UPDATE of the changed columns, as the ORM's flush would write it, but built once
+        # per set of columns, and its values put into `idea` by hand.
+        session.execute(_score_update(tuple(changed)), {"idea_id": idea.id, **changed})
+        for name, value in changed.items():
+            set_committed_value(idea, name, value)
     return card
+
+
+@cache
+def _score_update(columns: tuple[str, ...]):
+    ideas = Idea.__table__
+    return (
+        update(ideas)
+        .where(ideas.c.id == bindparam("idea_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 def rate_idea(session: Session, *, idea: Idea, factor_id: int, value: int | None, actor: User):

@@ -163,3 +163,42 @@ def test_trend_kept_by_votes_agrees_with_a_recount_from_the_vote_rows(
     session.commit()
     session.expire_all()
     assert session.get(Idea, idea.id).trend == trending.NO_VOTES
+
+
+def test_htmx_button_follows_each_click_and_a_repeated_click_changes_nothing(
+    make, client, sign_in, count_queries
+):
+    idea = make.idea()  # the author's vote: 1
+    sign_in(make.user())
+    hx = {"HX-Request": "true"}
+
+    def click(action):
+        with count_queries() as counter:
+            html = client.post(f"/ideas/{idea.id}/vote", data={"action": action}, headers=hx).text
+        return html, counter.count
+
+    for action, count, pressed in [("on", 2, "true"), ("on", 2, "true"), ("off", 1, "false"),
+                                   ("off", 1, "false"), ("on", 2, "true")]:  # fmt: skip
+        html, statements = click(action)
+        assert f'<span class="vote-count">{count}</span>' in html
+        assert f'aria-pressed="{pressed}"' in html
+        assert f'name="action" value="{"off" if pressed == "true" else "on"}"' in html
+        # the person (2), the idea, the vote (4 writes), the score (2 reads, an UPDATE if it
+        # moved), then the button in one query
+        assert statements <= 11
+
+
+def test_refused_htmx_vote_still_shows_the_voters_vote_and_the_count(make, client, sign_in):
+    idea = make.idea()
+    voter = make.user()
+    sign_in(voter)
+    client.post(f"/ideas/{idea.id}/vote", data={"action": "on"})
+    make.fresh()
+    idea.stage = Stage.declined
+    make.fresh()
+    response = client.post(
+        f"/ideas/{idea.id}/vote", data={"action": "off"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert '<span class="vote-count">2</span>' in response.text
+    assert 'name="action" value="off"' in response.text  # still voted: the vote was kept

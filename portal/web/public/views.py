@@ -182,9 +182,12 @@ def _back_to_idea(idea):
 @limits.limit_writes(limits.VOTE)
 @login_required
 def idea_vote(idea_id: int):
-    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    # The form is read before the idea: the idea's SELECT takes the write lock, held to the
+    # commit, and checking the form (its CSRF token again) need not hold it.
     form = ChoiceForm()
-    if not form.validate():
+    valid = form.validate()
+    idea = access.get_visible_idea_or_404(db.session, g.viewer, idea_id)
+    if not valid:
         abort(400)
     try:
         if form.action.data == "on":
@@ -202,7 +205,10 @@ def idea_vote(idea_id: int):
             flash(message, "warning")
         return redirect(safe_next(url_for("public.idea_show", idea_id=idea_id)))
     # htmx swaps only the button, so a refusal is said inside it, not flashed to a later page.
-    row = queries.idea_page(db.session, g.viewer, idea).idea
+    # Read after the commit by a session that only reads: the request's own would take the
+    # write lock again, and hold it while the button renders.
+    with db.reading() as reader:
+        row = queries.vote_button(reader, g.viewer, idea_id)
     return render(
         "public/ideas/_vote.html",
         block="vote_button",
