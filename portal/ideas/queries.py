@@ -9,7 +9,18 @@ from datetime import datetime
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import ColumnClause
@@ -491,59 +502,79 @@ def _comments(
     session: Session, viewer: Viewer, idea_id: int, before: int | None
 ) -> tuple[list[CommentRow], int | None]:
     """A page of comments, oldest first, and the id to ask for the ones before it (if any)."""
-    conditions = [Comment.idea_id == idea_id, Comment.is_internal.is_(False)]
-    if not can_moderate(viewer):  # hidden comments: shown, marked, to moderators only
+    moderator = can_moderate(viewer)  # hidden comments: shown, marked, to moderators only
+    parameters = {"idea_id": idea_id}
+    if before is not None:
+        parameters["before"] = before
+    rows = session.execute(_comments_statement(moderator, before is not None), parameters).all()
+    shown = rows[:COMMENTS_PER_PAGE][::-1]
+    person = viewer.user_id
+    comments = []
+    for row in shown:  # unpacked: a row's columns read by name cost more than the rest
+        comment_id, _author, body, created_at, edited_at, hidden_at, name, role = row
+        comments.append(
+            CommentRow(
+                id=comment_id,
+                author_name=name,
+                author_is_staff=role in STAFF_ROLES,
+                body_html=render_markdown(body),
+                body=body,
+                created_at=created_at,
+                edited=edited_at is not None,
+                hidden=hidden_at is not None,
+                # Asked only of someone signed in: nobody else may edit or delete a comment.
+                viewer_can_edit=person is not None and can_edit_comment(row, person),
+                viewer_can_hide=moderator,
+                viewer_can_delete=person is not None and can_delete_comment(row, viewer),
+            )
+        )
+    return comments, shown[0].id if len(rows) > COMMENTS_PER_PAGE else None
+
+
+@functools.cache
+def _comments_statement(moderator: bool, keyset: bool):
+    """Built once per kind of page (the idea and the anchor are parameters): building it costs
+    more than running it. `keyset`: the comments older than comment `before`, by (time, id)."""
+    conditions = [Comment.idea_id == bindparam("idea_id"), Comment.is_internal.is_(False)]
+    if not moderator:
         conditions.append(Comment.hidden_at.is_(None))
-    if before is not None:  # keyset: the comments older than that one, by (time, id)
+    if keyset:
         anchor = aliased(Comment)
         anchor_time = select(anchor.created_at).where(
-            anchor.id == before, anchor.idea_id == idea_id
+            anchor.id == bindparam("before"), anchor.idea_id == bindparam("idea_id")
         )
         conditions.append(
-            tuple_(Comment.created_at, Comment.id) < tuple_(anchor_time.scalar_subquery(), before)
+            tuple_(Comment.created_at, Comment.id)
+            < tuple_(anchor_time.scalar_subquery(), bindparam("before", type_=Integer))
         )
     # Columns, not Comment objects: a busy idea has hundreds, and the page only reads them.
-    rows = session.execute(
+    return (
         select(Comment.id, Comment.author_id, Comment.body, Comment.created_at,
                Comment.edited_at, Comment.hidden_at, User.display_name, User.role)
         .join(User, User.id == Comment.author_id)
         .where(*conditions)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(COMMENTS_PER_PAGE + 1)
-    ).all()  # fmt: skip
-    shown = rows[:COMMENTS_PER_PAGE][::-1]
-    moderator = can_moderate(viewer)
-    comments = [
-        CommentRow(
-            id=comment.id,
-            author_name=comment.display_name,
-            author_is_staff=comment.role in STAFF_ROLES,
-            body_html=render_markdown(comment.body),
-            body=comment.body,
-            created_at=comment.created_at,
-            edited=comment.edited_at is not None,
-            hidden=comment.hidden_at is not None,
-            viewer_can_edit=can_edit_comment(comment, viewer.user_id),
-            viewer_can_hide=moderator,
-            viewer_can_delete=can_delete_comment(comment, viewer),
-        )
-        for comment in shown
-    ]
-    return comments, shown[0].id if len(rows) > COMMENTS_PER_PAGE else None
+    )  # fmt: skip
 
 
 def _timeline(session: Session, idea_id: int) -> list[TimelineEntry]:
-    changes = session.scalars(
-        select(StageChange).where(StageChange.idea_id == idea_id).order_by(StageChange.created_at)
-    )
     return [
         TimelineEntry(
-            created_at=change.created_at,
-            public_status=str(stages.PUBLIC_STATUS[change.to_stage]),
-            message=change.public_message,
+            created_at=created_at,
+            public_status=str(stages.PUBLIC_STATUS[to_stage]),
+            message=message,
         )
-        for change in changes
+        for created_at, to_stage, message in session.execute(_TIMELINE, {"idea_id": idea_id})
     ]
+
+
+# Columns, not StageChange objects, in a statement built once (the idea is a parameter).
+_TIMELINE = (
+    select(StageChange.created_at, StageChange.to_stage, StageChange.public_message)
+    .where(StageChange.idea_id == bindparam("idea_id"))
+    .order_by(StageChange.created_at)
+)
 
 
 def _follows(session: Session, viewer: Viewer, idea_id: int) -> bool:
