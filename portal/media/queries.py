@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from portal.access import Viewer, can_moderate
@@ -22,7 +23,7 @@ class AttachmentRow:
 
 
 def attachments_on_page(
-    session: Session, idea_id: int, comment_ids: Sequence[int]
+    session: Session | Connection, idea_id: int, comment_ids: Sequence[int]
 ) -> dict[int | None, list[AttachmentRow]]:
     """The images of an idea (under None) and of the comments shown (under each comment's id),
     oldest first, in one statement served by ix_attachment_idea_comment."""
