@@ -564,13 +564,13 @@ def _comments(
     person = viewer.user_id
     comments = []
     for row in shown:  # unpacked: a row's columns read by name cost more than the rest
-        comment_id, _author, body, created_at, edited_at, hidden_at, name, role = row
+        comment_id, _author, body, html, created_at, edited_at, hidden_at, name, role = row
         comments.append(
             CommentRow(
                 id=comment_id,
                 author_name=name,
                 author_is_staff=role in STAFF_ROLES,
-                body_html=render_markdown(body),
+                body_html=comment_html(html, body),
                 body=body,
                 created_at=created_at,
                 edited=edited_at is not None,
@@ -602,13 +602,19 @@ def _comments_statement(moderator: bool, keyset: bool):
         )
     # Columns, not Comment objects: a busy idea has hundreds, and the page only reads them.
     return (
-        select(Comment.id, Comment.author_id, Comment.body, Comment.created_at,
-               Comment.edited_at, Comment.hidden_at, User.display_name, User.role)
+        select(Comment.id, Comment.author_id, Comment.body, Comment.body_html,
+               Comment.created_at, Comment.edited_at, Comment.hidden_at, User.display_name,
+               User.role)
         .join(User, User.id == Comment.author_id)
         .where(*conditions)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(COMMENTS_PER_PAGE + 1)
     )  # fmt: skip
+
+
+def comment_html(stored: str | None, body: str) -> Markup:
+    """A comment's sanitised HTML: as stored when it was written, else rendered now."""
+    return Markup(stored) if stored is not None else render_markdown(body)
 
 
 def _timeline(session: Session | Connection, idea_id: int) -> list[TimelineEntry]:
