@@ -21,12 +21,13 @@ from sqlalchemy import (
     false,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.accounts.models import User, enum_column
 from portal.db import Base, UTCDateTime, utcnow
 from portal.ideas.trending import NO_VOTES
 from portal.lifecycle.stages import Horizon, Stage
+from portal.markdown import render_markdown
 
 
 class Visibility(StrEnum):
@@ -398,6 +399,10 @@ class Comment(Base):
     idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    # `body` as sanitised HTML, stored whenever `body` is set, so that a page of comments does
+    # not render Markdown per view. NULL for rows written without the ORM (the bench's bulk
+    # load): readers render those (queries.comment_html).
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
@@ -405,6 +410,11 @@ class Comment(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+
+    @validates("body")
+    def _store_html(self, _key: str, body: str) -> str:
+        self.body_html = str(render_markdown(body))
+        return body
 
 
 class Follower(Base):

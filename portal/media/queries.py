@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from portal.access import Viewer, can_moderate
@@ -22,25 +23,28 @@ class AttachmentRow:
 
 
 def attachments_on_page(
-    session: Session, idea_id: int, comment_ids: Sequence[int]
+    session: Session | Connection, idea_id: int, comment_ids: Sequence[int]
 ) -> dict[int | None, list[AttachmentRow]]:
     """The images of an idea (under None) and of the comments shown (under each comment's id),
     oldest first, in one statement served by ix_attachment_idea_comment."""
-    owner = Attachment.comment_id.is_(None)
-    if comment_ids:
-        owner = or_(owner, Attachment.comment_id.in_(list(comment_ids)))
-    rows = session.execute(
-        select(Attachment.comment_id, Attachment.key, Attachment.filename, Attachment.width,
-               Attachment.height)
-        .where(Attachment.idea_id == idea_id, owner)
-        .order_by(Attachment.id)
-    ).all()  # fmt: skip
     found: dict[int | None, list[AttachmentRow]] = {}
-    for row in rows:
-        found.setdefault(row.comment_id, []).append(
-            AttachmentRow(key=row.key, filename=row.filename, width=row.width, height=row.height)
-        )
+    parameters = {"idea_id": idea_id, "comment_ids": list(comment_ids)}
+    for comment_id, key, filename, width, height in session.execute(_ON_PAGE, parameters):
+        found.setdefault(comment_id, []).append(AttachmentRow(key, filename, width, height))
     return found
+
+
+# Built once (the idea and the comments are parameters): building it costs more than running it.
+_ON_PAGE = (
+    select(Attachment.comment_id, Attachment.key, Attachment.filename, Attachment.width,
+           Attachment.height)
+    .where(
+        Attachment.idea_id == bindparam("idea_id"),
+        or_(Attachment.comment_id.is_(None),
+            Attachment.comment_id.in_(bindparam("comment_ids", expanding=True))),
+    )
+    .order_by(Attachment.id)
+)  # fmt: skip
 
 
 def attachment_to_serve(

@@ -1,7 +1,7 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from portal.accounts.models import Role
 from portal.db import utcnow
@@ -136,3 +136,24 @@ def test_a_long_conversation_shows_its_latest_comments_and_pages_back(make, clie
     for nonsense in ("999999999", "99999999999999999999", "-3", "x"):
         response = client.get(f"/ideas/{idea.id}-{idea.slug}?before={nonsense}")
         assert response.status_code == 200
+
+
+def test_a_comment_keeps_its_sanitised_html_and_one_loaded_without_it_still_reads_right(
+    make, client, sign_in, session
+):
+    idea = make.idea()
+    sign_in(make.user())
+    client.post(f"/ideas/{idea.id}/comments", data={"body": "**Stored** <script>x()</script>"})
+    stored = session.scalar(select(Comment))
+    assert stored.body_html == "<p><strong>Stored</strong> </p>"
+    # A bulk load (the bench's) writes rows without the ORM, so without their HTML.
+    session.execute(
+        insert(Comment).values(
+            idea_id=idea.id, author_id=stored.author_id, body="_Loaded_ <script>y()</script>",
+            is_internal=False, created_at=utcnow(),
+        )
+    )  # fmt: skip
+    session.commit()
+    page = client.get(f"/ideas/{idea.id}-{idea.slug}").text
+    assert "<strong>Stored</strong>" in page and "<em>Loaded</em>" in page
+    assert "x()" not in page and "y()" not in page

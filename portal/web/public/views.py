@@ -169,8 +169,8 @@ def idea_show(idea_id: int, slug: str = ""):
         page=page,
         idea=page.idea,
         meta=_findable().idea_meta(idea),
-        comment_form=CommentForm(),
-        vote_form=ChoiceForm(),
+        # Forms are built only where the page shows them (the vote button builds its own parts).
+        comment_form=CommentForm() if page.viewer_can_comment else None,
     )
 
 
