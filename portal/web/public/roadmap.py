@@ -4,7 +4,6 @@ from flask import g, request
 
 from portal import access
 from portal.db import db
-from portal.ideas import queries as idea_queries
 from portal.roadmap import queries
 from portal.web.public import findable
 from portal.web.public.views import bp
@@ -20,6 +19,6 @@ def roadmap():
         "public/roadmap/show.html",
         columns=columns,
         board=board,
-        boards=idea_queries.list_boards(db.session, g.viewer),
+        boards=queries.list_board_choices(db.session, g.viewer),
         meta=findable.roadmap_meta(),
     )
