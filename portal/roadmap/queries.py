@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, union_all
@@ -30,9 +30,7 @@ class Card(NamedTuple):
     stage: Stage
     vote_count: int
     board_name: str
-    board_slug: str
     target_date: date | None
-    moved_at: datetime
 
     @property
     def public_status(self) -> str:
@@ -47,8 +45,7 @@ class Column:
     more: bool = False  # the column has more cards than it shows
 
 
-CARD_COLUMNS = ("id", "title", "slug", "stage", "vote_count", "board_name", "board_slug",
-                "target_date", "moved_at")  # fmt: skip
+CARD_COLUMNS = ("id", "title", "slug", "stage", "vote_count", "board_name", "target_date")
 
 
 def _base(viewer: Viewer, board_id: int | None, *order_keys):
@@ -60,9 +57,7 @@ def _base(viewer: Viewer, board_id: int | None, *order_keys):
             Idea.stage,
             Idea.vote_count,
             Board.name.label("board_name"),
-            Board.slug.label("board_slug"),
             Idea.target_date,
-            Idea.stage_changed_at.label("moved_at"),
             *order_keys,
         )  # fmt: skip
         .join(Board, Board.id == Idea.board_id)
