@@ -18,7 +18,6 @@ from portal.db import utcnow
 from portal.ideas.models import Idea
 from portal.ideas.queries import Slice
 from portal.lifecycle.stages import Stage
-from portal.markdown import render_markdown
 
 
 @dataclass(frozen=True)
@@ -57,18 +56,22 @@ def is_published(now: datetime | None = None):
     return ReleaseNote.published_at <= (now or utcnow())
 
 
-def _rows(session: Session, viewer: Viewer, notes: list[ReleaseNote]) -> list[NoteRow]:
+# What a reader sees of a note: its HTML was rendered and sanitised when its body was saved.
+NOTE_COLUMNS = (
+    ReleaseNote.id,
+    ReleaseNote.title,
+    ReleaseNote.slug,
+    ReleaseNote.category,
+    ReleaseNote.why_it_matters,
+    ReleaseNote.body_html,
+    ReleaseNote.published_at,
+)
+
+
+def _rows(session: Session, viewer: Viewer, notes) -> list[NoteRow]:
     rows = {
-        note.id: NoteRow(
-            note.id,
-            note.title,
-            note.slug,
-            note.category,
-            note.why_it_matters,
-            render_markdown(note.body),
-            note.published_at,
-        )  # fmt: skip
-        for note in notes
+        note_id: NoteRow(note_id, title, slug, category, why, Markup(body_html), published_at)
+        for note_id, title, slug, category, why, body_html, published_at in notes
     }
     if rows:
         linked = session.execute(
@@ -83,31 +86,29 @@ def _rows(session: Session, viewer: Viewer, notes: list[ReleaseNote]) -> list[No
         )
         for note_id, *idea in linked:
             rows[note_id].ideas.append(LinkedIdea(*idea))
-    return [rows[note.id] for note in notes]
+    return list(rows.values())
 
 
 def list_release_notes(session: Session, viewer: Viewer, *, category: Category | None,
                        page: int, page_size: int) -> Slice:  # fmt: skip
     """Published notes the viewer may read, newest first (keyed on the publication index)."""
-    query = select(ReleaseNote).where(is_published(), release_notes_visible_to(viewer))
+    query = select(*NOTE_COLUMNS).where(is_published(), release_notes_visible_to(viewer))
     if category is not None:
         query = query.where(ReleaseNote.category == category)
-    notes = list(
-        session.scalars(
-            query.order_by(ReleaseNote.published_at.desc(), ReleaseNote.id.desc())
-            .limit(page_size + 1)
-            .offset((page - 1) * page_size)
-        )
-    )
+    notes = session.execute(
+        query.order_by(ReleaseNote.published_at.desc(), ReleaseNote.id.desc())
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    ).all()
     return Slice(_rows(session, viewer, notes[:page_size]), page, len(notes) > page_size)
 
 
 def get_release_note_or_404(session: Session, viewer: Viewer, note_id: int) -> NoteRow:
-    note = session.scalar(
-        select(ReleaseNote).where(
+    note = session.execute(
+        select(*NOTE_COLUMNS).where(
             ReleaseNote.id == note_id, is_published(), release_notes_visible_to(viewer)
         )
-    )
+    ).first()
     if note is None:
         abort(404)
     return _rows(session, viewer, [note])[0]
