@@ -3,13 +3,14 @@ deliver (only those the viewer may see)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.access import Viewer, ideas_visible_to, release_notes_visible_to
@@ -74,31 +75,52 @@ def _rows(session: Session, viewer: Viewer, notes) -> list[NoteRow]:
         for note_id, title, slug, category, why, body_html, published_at in notes
     }
     if rows:
-        linked = session.execute(
-            select(ReleaseNoteIdea.note_id, Idea.id, Idea.title, Idea.slug, Idea.vote_count)
-            .join(Idea, Idea.id == ReleaseNoteIdea.idea_id)
-            .where(
-                ReleaseNoteIdea.note_id.in_(rows),
-                ideas_visible_to(viewer),
-                Idea.stage != Stage.merged,
-            )
-            .order_by(Idea.vote_count.desc(), Idea.id)
-        )
-        for note_id, *idea in linked:
+        for note_id, *idea in session.execute(_linked_ideas(viewer), {"notes": list(rows)}):
             rows[note_id].ideas.append(LinkedIdea(*idea))
     return list(rows.values())
 
 
-def list_release_notes(session: Session, viewer: Viewer, *, category: Category | None,
-                       page: int, page_size: int) -> Slice:  # fmt: skip
-    """Published notes the viewer may read, newest first (keyed on the publication index)."""
-    query = select(*NOTE_COLUMNS).where(is_published(), release_notes_visible_to(viewer))
+# The statements below are kept once built (per viewer and category), their values given when
+# run: building a statement costs more than running it.
+
+
+@functools.lru_cache(maxsize=512)
+def _linked_ideas(viewer: Viewer):
+    """The ideas the notes `:notes` deliver, that the viewer may see, most wanted first."""
+    return (
+        select(ReleaseNoteIdea.note_id, Idea.id, Idea.title, Idea.slug, Idea.vote_count)
+        .join(Idea, Idea.id == ReleaseNoteIdea.idea_id)
+        .where(
+            ReleaseNoteIdea.note_id.in_(bindparam("notes", expanding=True)),
+            ideas_visible_to(viewer),
+            Idea.stage != Stage.merged,
+        )
+        .order_by(Idea.vote_count.desc(), Idea.id)
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _published_notes(viewer: Viewer, category: Category | None):
+    """Notes published by `:now` that the viewer may read, newest first, `:limit` of them from
+    `:offset` (keyed on the publication index)."""
+    query = select(*NOTE_COLUMNS).where(
+        ReleaseNote.published_at <= bindparam("now"), release_notes_visible_to(viewer)
+    )
     if category is not None:
         query = query.where(ReleaseNote.category == category)
-    notes = session.execute(
+    return (
         query.order_by(ReleaseNote.published_at.desc(), ReleaseNote.id.desc())
-        .limit(page_size + 1)
-        .offset((page - 1) * page_size)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def list_release_notes(session: Session, viewer: Viewer, *, category: Category | None,
+                       page: int, page_size: int) -> Slice:  # fmt: skip
+    """Published notes the viewer may read, newest first."""
+    notes = session.execute(
+        _published_notes(viewer, category),
+        {"now": utcnow(), "limit": page_size + 1, "offset": (page - 1) * page_size},
     ).all()
     return Slice(_rows(session, viewer, notes[:page_size]), page, len(notes) > page_size)
 
