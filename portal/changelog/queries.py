@@ -75,13 +75,15 @@ def _rows(session: Session, viewer: Viewer, notes) -> list[NoteRow]:
         for note_id, title, slug, category, why, body_html, published_at in notes
     }
     if rows:
-        for note_id, *idea in session.execute(_linked_ideas(viewer), {"notes": list(rows)}):
+        linked = session.connection().execute(_linked_ideas(viewer), {"notes": list(rows)})
+        for note_id, *idea in linked:
             rows[note_id].ideas.append(LinkedIdea(*idea))
     return list(rows.values())
 
 
 # The statements below are kept once built (per viewer and category), their values given when
-# run: building a statement costs more than running it.
+# run: building a statement costs more than running it. They run on the session's connection:
+# rows of columns, nothing for the ORM to do.
 
 
 @functools.lru_cache(maxsize=512)
@@ -118,10 +120,14 @@ def _published_notes(viewer: Viewer, category: Category | None):
 def list_release_notes(session: Session, viewer: Viewer, *, category: Category | None,
                        page: int, page_size: int) -> Slice:  # fmt: skip
     """Published notes the viewer may read, newest first."""
-    notes = session.execute(
-        _published_notes(viewer, category),
-        {"now": utcnow(), "limit": page_size + 1, "offset": (page - 1) * page_size},
-    ).all()
+    notes = (
+        session.connection()
+        .execute(
+            _published_notes(viewer, category),
+            {"now": utcnow(), "limit": page_size + 1, "offset": (page - 1) * page_size},
+        )
+        .all()
+    )
     return Slice(_rows(session, viewer, notes[:page_size]), page, len(notes) > page_size)
 
 

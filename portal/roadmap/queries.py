@@ -111,7 +111,9 @@ def _released_column(viewer: Viewer, board_id: int | None):
 
 
 def _column(session: Session, key: str, label, query, **parameters) -> Column:
-    rows = session.execute(query, parameters).all()
+    # Run on the session's connection: plain rows of columns, nothing for the ORM to do with them
+    # (its layer costs a quarter of these statements' time).
+    rows = session.connection().execute(query, parameters).all()
     make = Card._make
     return Column(key, str(label), [make(row) for row in rows[:COLUMN_LIMIT]],
                   len(rows) > COLUMN_LIMIT)  # fmt: skip
@@ -138,7 +140,7 @@ class BoardChoice(NamedTuple):
 def list_board_choices(session: Session, viewer: Viewer) -> list[BoardChoice]:
     """The boards the viewer may see, to filter the roadmap by: names only, not their ideas
     counted (as the boards list does)."""
-    return [BoardChoice._make(row) for row in session.execute(_board_choices(viewer))]
+    return [BoardChoice._make(row) for row in session.connection().execute(_board_choices(viewer))]
 
 
 @functools.lru_cache(maxsize=512)
