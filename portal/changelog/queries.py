@@ -69,12 +69,12 @@ NOTE_COLUMNS = (
 )
 
 
-def _rows(session: Session, viewer: Viewer, notes) -> list[NoteRow]:
+def _rows(session: Session, viewer: Viewer, notes, *, ideas: bool = True) -> list[NoteRow]:
     rows = {
         note_id: NoteRow(note_id, title, slug, category, why, Markup(body_html), published_at)
         for note_id, title, slug, category, why, body_html, published_at in notes
     }
-    if rows:
+    if rows and ideas:
         linked = session.connection().execute(_linked_ideas(viewer), {"notes": list(rows)})
         for note_id, *idea in linked:
             rows[note_id].ideas.append(LinkedIdea(*idea))
@@ -118,8 +118,9 @@ def _published_notes(viewer: Viewer, category: Category | None):
 
 
 def list_release_notes(session: Session, viewer: Viewer, *, category: Category | None,
-                       page: int, page_size: int) -> Slice:  # fmt: skip
-    """Published notes the viewer may read, newest first."""
+                       page: int, page_size: int, ideas: bool = True) -> Slice:  # fmt: skip
+    """Published notes the viewer may read, newest first; with the ideas each delivers unless
+    `ideas` is false (their `ideas` lists stay empty then)."""
     notes = (
         session.connection()
         .execute(
@@ -128,7 +129,9 @@ def list_release_notes(session: Session, viewer: Viewer, *, category: Category |
         )
         .all()
     )
-    return Slice(_rows(session, viewer, notes[:page_size]), page, len(notes) > page_size)
+    return Slice(
+        _rows(session, viewer, notes[:page_size], ideas=ideas), page, len(notes) > page_size
+    )
 
 
 def get_release_note_or_404(session: Session, viewer: Viewer, note_id: int) -> NoteRow:

@@ -158,6 +158,9 @@ def test_the_changelog_page_costs_the_same_few_queries_for_few_or_many_notes(
     with count_queries() as many:
         client.get("/changelog")
     assert few.count == many.count <= 4
+    with count_queries() as feed:
+        client.get("/changelog.atom")
+    assert feed.count <= many.count - 1  # its entries do not list the ideas a note delivers
 
 
 def test_the_page_links_its_feed_and_the_sitemap_lists_public_notes_only(session, client):
