@@ -134,12 +134,22 @@ def list_release_notes(session: Session, viewer: Viewer, *, category: Category |
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _published_note(viewer: Viewer):
+    """The note `:note_id`, if published by `:now` and the viewer may read it."""
+    return select(*NOTE_COLUMNS).where(
+        ReleaseNote.id == bindparam("note_id"),
+        ReleaseNote.published_at <= bindparam("now"),
+        release_notes_visible_to(viewer),
+    )
+
+
 def get_release_note_or_404(session: Session, viewer: Viewer, note_id: int) -> NoteRow:
-    note = session.execute(
-        select(*NOTE_COLUMNS).where(
-            ReleaseNote.id == note_id, is_published(), release_notes_visible_to(viewer)
-        )
-    ).first()
+    note = (
+        session.connection()
+        .execute(_published_note(viewer), {"note_id": note_id, "now": utcnow()})
+        .first()
+    )
     if note is None:
         abort(404)
     return _rows(session, viewer, [note])[0]
