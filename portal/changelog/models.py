@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from portal.accounts.models import enum_column
 from portal.db import Base, UTCDateTime, utcnow
 from portal.ideas.models import Visibility
+from portal.markdown import render_markdown
 
 
 class Category(StrEnum):
@@ -19,9 +20,17 @@ class Category(StrEnum):
     fixed = "fixed"
 
 
+def _body_html_of_inserted_row(context) -> str:
+    """body_html for a row inserted without it (a bulk insert of plain rows)."""
+    return str(render_markdown(context.get_current_parameters().get("body") or ""))
+
+
 class ReleaseNote(Base):
     """A draft (no published_at), scheduled (published_at still to come: it publishes itself
-    then) or published note."""
+    then) or published note.
+
+    Its body is Markdown; body_html is that body rendered and sanitised (portal.markdown), kept
+    with it whenever the body is set, so that reading a note renders nothing."""
 
     __tablename__ = "release_note"
     __table_args__ = (
@@ -33,6 +42,9 @@ class ReleaseNote(Base):
     title: Mapped[str] = mapped_column(String(160))
     slug: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(
+        Text, default=_body_html_of_inserted_row, server_default=""
+    )
     why_it_matters: Mapped[str] = mapped_column(String(300), default="")
     category: Mapped[Category] = mapped_column(enum_column(Category, "category"))
     visibility: Mapped[Visibility] = mapped_column(
@@ -45,6 +57,11 @@ class ReleaseNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("body")
+    def _render_body(self, _key: str, body: str | None) -> str | None:
+        self.body_html = str(render_markdown(body or ""))
+        return body
 
 
 class ReleaseNoteIdea(Base):

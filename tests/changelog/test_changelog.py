@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.accounts.models import Role
 from portal.changelog.models import Category, ReleaseNote
@@ -158,6 +158,9 @@ def test_the_changelog_page_costs_the_same_few_queries_for_few_or_many_notes(
     with count_queries() as many:
         client.get("/changelog")
     assert few.count == many.count <= 4
+    with count_queries() as feed:
+        client.get("/changelog.atom")
+    assert feed.count <= many.count - 1  # its entries do not list the ideas a note delivers
 
 
 def test_the_page_links_its_feed_and_the_sitemap_lists_public_notes_only(session, client):
@@ -180,3 +183,32 @@ def test_publishing_later_without_a_moment_asks_for_one(make, session, client, s
     )  # fmt: skip
     assert answer.status_code == 422 and "Choose when to publish it." in answer.text
     assert session.scalar(select(ReleaseNote.id)) is None
+
+
+def test_readers_see_the_body_as_last_saved_rendered_and_sanitised(make, session, client, sign_in):
+    sign_in(make.user(role=Role.staff))
+    form = {"title": "Faster export", "category": "improved", "visibility": "public",
+            "ideas": "", "publish": "now"}  # fmt: skip
+    body = "**Twice** as fast. <script>alert(1)</script> [more](javascript:alert(2))"
+    assert client.post("/admin/changelog/new", data={**form, "body": body}).status_code == 302
+    note_id = session.scalar(select(ReleaseNote.id))
+    for url in ("/changelog", f"/changelog/{note_id}-faster-export", "/changelog.atom"):
+        shown = client.get(url).text
+        assert "Twice" in shown and "alert" not in shown and "javascript" not in shown, url
+    assert "<strong>Twice</strong> as fast." in client.get("/changelog").text
+    edited = {**form, "body": "Now *three* times as fast."}
+    assert client.post(f"/admin/changelog/{note_id}", data=edited).status_code == 302
+    page = client.get("/changelog").text
+    assert "<em>three</em> times as fast." in page and "Twice" not in page
+
+
+def test_notes_inserted_in_bulk_show_their_body_rendered(session, client):
+    published = utcnow() - timedelta(hours=1)
+    session.execute(
+        insert(ReleaseNote),
+        [{"title": f"Bulk {n}", "slug": f"bulk-{n}", "body": f"Item **{n}**", "category": "new",
+          "why_it_matters": "", "published_at": published} for n in range(3)],
+    )  # fmt: skip
+    session.commit()
+    page = client.get("/changelog").text
+    assert all(f"Item <strong>{n}</strong>" in page for n in range(3))

@@ -163,3 +163,30 @@ def test_htmx_gets_only_the_form_back(client):
     )
     assert answer.status_code == 200 and CHECK_INBOX in answer.text
     assert "<html" not in answer.text and 'id="subscribe"' in answer.text
+
+
+@pytest.mark.parametrize("chosen", ["changelog", "roadmap"])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_form_written_out_for_visitors_reads_as_the_field_macros_write_it(
+    app, chosen, language
+):
+    app.config["WTF_CSRF_ENABLED"] = True  # as served: the token is part of the form
+    from flask import render_template, render_template_string
+
+    from portal.web.public.subscribe import subscribe_form
+
+    macros = """{% from "macros/forms.html" import field %}{{ form.csrf_token }}
+        {{ field(form.email) }}{{ field(form.changelog) }}{{ field(form.roadmap) }}"""
+    with app.test_request_context("/roadmap", headers={"Accept-Language": language}):
+        app.preprocess_request()
+        form = subscribe_form(chosen)
+        section = render_template("public/subscribe/_form.html", form=form, sent_to=None)
+        written = re.search(r'<input id="csrf_token".*?(?=<button)', section, re.S).group(0)
+        assert 'value=""' not in written.split(">")[0]  # a token, not an empty one
+        expected = render_template_string(macros, form=form)
+
+    def words(html):
+        return " ".join(html.split())
+
+    assert words(written) == words(expected)
+    assert f'<input checked id="{chosen}"' in written

@@ -40,8 +40,8 @@ def release_note_show(note_id: int, slug: str = ""):
 def changelog_feed():
     """Public notes only, whoever asks: feed readers share what they fetch."""
     notes = queries.list_release_notes(
-        db.session, access.ANONYMOUS, category=None, page=1, page_size=FEED_SIZE
-    ).items
+        db.session, access.ANONYMOUS, category=None, page=1, page_size=FEED_SIZE, ideas=False
+    ).items  # an entry does not list the ideas a note delivers
     base = current_app.config["BASE_URL"]
     body = render_template("public/changelog/feed.xml", notes=notes, base=base)
     response = make_response(body)
