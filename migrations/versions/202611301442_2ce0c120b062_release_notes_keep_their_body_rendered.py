@@ -1,7 +1,7 @@
 """release notes keep their body rendered (sanitised HTML), rendered when the body is saved
 
 Revision ID: 2ce0c120b062
-Revises: 995a37f31e7c
+Revises: c3a21df2f1a0
 Create Date: 2026-11-30 14:33:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "2ce0c120b062"
-down_revision = "995a37f31e7c"
+down_revision = "c3a21df2f1a0"
 branch_labels = None
 depends_on = None
 
