@@ -312,15 +312,31 @@ def _ranked_sqlite(terms: int, titles_only: bool) -> Subquery:
         return (f"SELECT rowid AS idea_id, {weight} AS weight FROM {fts} "
                 f"WHERE {fts} MATCH :{name} AND rowid >= {bound}")  # fmt: skip
 
+    newest = (
+        "WITH search_bound(oldest) AS MATERIALIZED ("
+        f"SELECT coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :search_match "
+        "ORDER BY rowid DESC LIMIT 1 OFFSET :search_candidates), 0)) "
+    )
+    if terms == 1:
+        # One term: every candidate has it (COVERAGE), only its place tells them apart. The
+        # candidates come in one walk, and the ones with it in the title from a list of those
+        # (adding up lookups would sort every candidate to group them). LIMIT -1 (none) keeps
+        # SQLite from merging this into the caller's join, so the walk drives it.
+        in_title = "0" if titles_only else (
+            f"(rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :search_t0 "
+            f"AND rowid >= {bound}))"
+        )  # fmt: skip
+        statement = text(
+            f"{newest}SELECT rowid AS idea_id, -({COVERAGE + titles_only} + {in_title}) AS rank "
+            f"FROM {fts} WHERE {fts} MATCH :search_match AND rowid >= {bound} LIMIT -1"
+        )
+        return statement.columns(column("idea_id"), column("rank", Integer)).subquery("search")
     # In titles only, a term found is found in the title: both weights at once.
     lookups = [lookup(f"search_t{i}", 1 + COVERAGE * titles_only) for i in range(terms)]
     if not titles_only:
         lookups += [lookup(f"search_a{i}", COVERAGE) for i in range(terms)]
     statement = text(
-        "WITH search_bound(oldest) AS MATERIALIZED ("
-        f"SELECT coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :search_match "
-        "ORDER BY rowid DESC LIMIT 1 OFFSET :search_candidates), 0)) "
-        f"SELECT idea_id, -sum(weight) AS rank FROM ({' UNION ALL '.join(lookups)}) "
+        f"{newest}SELECT idea_id, -sum(weight) AS rank FROM ({' UNION ALL '.join(lookups)}) "
         "GROUP BY idea_id"
     )
     return statement.columns(column("idea_id"), column("rank", Integer)).subquery("search")
