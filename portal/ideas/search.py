@@ -253,21 +253,20 @@ def find(session: Session, text: str, *, titles_only: bool = False,
     candidates = CANDIDATES if candidates is None else candidates
     dialect = session.get_bind().dialect.name
     params: dict[str, object] = {"search_candidates": candidates, "search_limit": candidates + 1}
-    weights = "A" if titles_only else ""
-    for i, term in enumerate(terms):
+    for i, term in enumerate(terms):  # each term in titles (search_t*) and anywhere (search_a*)
         if dialect == "postgresql":
             params[f"search_t{i}"] = term.tsquery("A")
-            params[f"search_a{i}"] = term.tsquery("")
+            if not titles_only:
+                params[f"search_a{i}"] = term.tsquery()
         else:
             params[f"search_t{i}"] = f"{{title}} : {term.fts5()}"
-            params[f"search_a{i}"] = term.fts5()
-    if dialect == "postgresql":
-        params["search_match"] = " | ".join(t.tsquery(weights) for t in terms)
+            if not titles_only:
+                params[f"search_a{i}"] = term.fts5()
+    if dialect == "postgresql":  # any term: the matches
+        params["search_match"] = " | ".join(t.tsquery("A" if titles_only else "") for t in terms)
     else:
         anywhere = " OR ".join(term.fts5() for term in terms)
         params["search_match"] = f"{{title}} : ({anywhere})" if titles_only else anywhere
-    if titles_only:  # only titles are looked in: no search_a*
-        params = {k: v for k, v in params.items() if not k.startswith("search_a")}
     return Found((dialect, len(terms), titles_only), params)
 
 
@@ -290,7 +289,7 @@ def ranked(session: Session, text: str, *, titles_only: bool = False,
 COVERAGE = 10  # > MAX_TERMS: one more term found outweighs every title hit
 
 
-@functools.lru_cache(maxsize=4 * MAX_TERMS)
+@functools.lru_cache(maxsize=2 * MAX_TERMS * COMPLETIONS)  # every shape: terms x titles_only
 def _ranked_statement(dialect: str, terms: int, titles_only: bool) -> Subquery:
     """The statement of a search of `terms` terms, its words left as parameters (`find`):
     built once per shape, as statements cost more to build than to run."""
