@@ -16,8 +16,10 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -244,17 +246,6 @@ def _on_tag_rows(clause):
     return visitors.replacement_traverse(clause, {}, copy_of)
 
 
-def _count_found(session: Session, found, conditions) -> tuple[int, bool]:
-    """capped_count for a search: of the candidates the index ranked, how many pass the
-    visibility rule and the filters; capped when the index had more candidates to give."""
-    candidates, passing = session.execute(
-        select(func.count(), func.count(case((and_(*conditions), 1))))
-        .select_from(found)
-        .join(Idea, Idea.id == found.c.idea_id)
-    ).one()
-    return min(passing, COUNT_CAP), passing > COUNT_CAP or candidates > search.CANDIDATES
-
-
 def list_ideas(
     session: Session,
     viewer: Viewer,
@@ -267,15 +258,19 @@ def list_ideas(
     """One page of the ideas the viewer may see, sorted and filtered. Four queries, any size."""
     board_id = board.id if board is not None else None
     if filters.search.strip():  # best matches first; the chosen sort breaks ties
-        found = search.ranked(session, filters.search)
+        found = search.find(session, filters.search)
         if found is None:  # only punctuation and the like: nothing to look for
             return Page(items=[], number=1, size=page_size, total=0)
-        conditions = _list_conditions(viewer, board_id, filters.stage, filters.tag,
-                                      filters.show_finished, filters.voted_by)  # fmt: skip
-        total, capped = _count_found(session, found, conditions)
-        page, last_page = _within(page, total, capped, page_size)
-        query = _listed(conditions).join(found, found.c.idea_id == Idea.id).order_by(found.c.rank)
-        query = _sorted(query, filters.sort).limit(page_size + 1).offset((page - 1) * page_size)
+        statement = _search_page(viewer, board_id, filters.stage, filters.tag,
+                                 filters.show_finished, filters.voted_by, filters.sort,
+                                 page_size, found.shape)  # fmt: skip
+        rows = session.execute(statement, {**found.params, "search_page": max(1, page)}).all()
+        candidates, passing = rows[0].candidates, rows[0].passing
+        total = min(passing, COUNT_CAP)
+        capped = passing > COUNT_CAP or candidates > found.params["search_candidates"]
+        page, last_page = _within(page, total, capped, page_size)  # as the statement did
+        if rows[0].id is None:  # no idea passes: the counts alone
+            rows = []
     else:
         which = (viewer, board_id, filters.stage, filters.tag, filters.show_finished,
                  filters.voted_by)  # fmt: skip
@@ -286,7 +281,7 @@ def list_ideas(
         # every idea that does not pass it (a person's votes, a rare tag or status).
         few = not capped and (filters.stage or filters.tag or filters.voted_by) is not None
         query = _browse_page(*which, filters.sort, page, page_size, few)
-    rows = session.execute(query).all()
+        rows = session.execute(query).all()
     items = [
         _idea_row(row, row.author_name, row.board_slug, row.board_name) for row in rows[:page_size]
     ]
@@ -344,6 +339,70 @@ def _within(page: int, total: int, capped: bool, page_size: int) -> tuple[int, i
     an idea faster than paging would."""
     last_page = COUNT_CAP // page_size + 1 if capped else max(1, math.ceil(total / page_size))
     return min(max(1, page), last_page), last_page
+
+
+@functools.lru_cache(maxsize=512)
+def _search_page(viewer: Viewer, board_id, stage, tag, show_finished: bool, voted_by,
+                 sort: Sort, page_size: int, shape: tuple):  # fmt: skip
+    """A board's search, in one statement built once per viewer, filters and search shape and
+    run with the search's words and `search_page`: the candidates the index ranked (each read
+    from `idea` once), how many of them pass the visibility rule and the filters, and the page
+    of those, best matches first, the sort breaking ties (a page past the last shows the last
+    one, as `_within` says). Only the page's ideas are joined to their authors and boards.
+    Always at least one row: when no idea passes, the counts with an empty idea."""
+    ranked = search.Found(shape, {}).statement
+    key = _sort_order(sort)[0].element  # vote_count, created_at or trend (then id)
+    conditions = _list_conditions(viewer, board_id, stage, tag, show_finished, voted_by)
+    candidates = (
+        select(Idea.id.label("id"), ranked.c.rank.label("rank"), key.label("key"),
+               case((and_(*conditions), _number(1))).label("passes"))
+        .select_from(ranked)
+        .join(Idea, Idea.id == ranked.c.idea_id)
+        .cte("found_ideas")
+        .prefix_with("MATERIALIZED")
+    )  # fmt: skip
+    totals = (
+        select(func.count().label("candidates"), func.count(candidates.c.passes).label("passing"))
+        .select_from(candidates)
+        .cte("found_totals")
+    )
+    # _within, in SQL: the last page, then the page asked for if it is not past that.
+    capped = or_(totals.c.passing > _number(COUNT_CAP),
+                 totals.c.candidates > bindparam("search_candidates", type_=Integer))  # fmt: skip
+    last_page = case(
+        (capped, _number(COUNT_CAP // page_size + 1)),
+        (totals.c.passing == _number(0), _number(1)),
+        else_=(totals.c.passing + _number(page_size - 1)) // _number(page_size),
+    )
+    pages = select(last_page.label("last_page")).select_from(totals).cte("found_pages")
+    asked = bindparam("search_page", type_=Integer)
+    shown = case((asked < pages.c.last_page, asked), else_=pages.c.last_page)  # asked >= 1
+    offset = select((shown - _number(1)) * _number(page_size)).scalar_subquery()
+    order = (candidates.c.rank, candidates.c.key.desc(), candidates.c.id.desc())
+    page = (
+        select(candidates.c.id, candidates.c.rank, candidates.c.key)
+        .where(candidates.c.passes.is_not(None))
+        .order_by(*order)
+        .limit(_number(page_size + 1))
+        .offset(offset)
+        .subquery("shown_page")
+    )
+    return (
+        select(totals.c.candidates, totals.c.passing, *ROW_COLUMNS,
+               User.display_name.label("author_name"), Board.slug.label("board_slug"),
+               Board.name.label("board_name"))
+        .select_from(totals)
+        .outerjoin(page, true())
+        .outerjoin(Idea, Idea.id == page.c.id)
+        .outerjoin(User, User.id == Idea.author_id)
+        .outerjoin(Board, Board.id == Idea.board_id)
+        .order_by(page.c.rank, page.c.key.desc(), page.c.id.desc())
+    )  # fmt: skip
+
+
+def _number(value: int):
+    """An integer written into a statement kept for reuse: one parameter fewer to bind."""
+    return literal_column(str(int(value)), Integer)
 
 
 @functools.lru_cache(maxsize=512)
@@ -443,21 +502,29 @@ def _vote_button_statement():
 
 def similar_ideas(session: Session, viewer: Viewer, title: str) -> list[IdeaRow]:
     """Up to five ideas the viewer may see whose titles share words with `title`, best first."""
-    found = search.ranked(session, title, titles_only=True, stopwords=search.STOPWORDS,
-                          candidates=search.SIMILAR_CANDIDATES)  # fmt: skip
+    found = search.find(session, title, titles_only=True, stopwords=search.STOPWORDS,
+                        candidates=search.SIMILAR_CANDIDATES)  # fmt: skip
     if found is None:
         return []
-    rows = session.execute(
-        select(*ROW_COLUMNS, User.display_name)
-        .join(found, found.c.idea_id == Idea.id)
-        .join(User, User.id == Idea.author_id)
-        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged)
-        .order_by(found.c.rank, Idea.vote_count.desc(), Idea.id.desc())
-        .limit(SIMILAR_LIMIT)
-    ).all()
+    rows = session.execute(_similar(viewer, found.shape), found.params).all()
     items = [_idea_row(row, row.display_name) for row in rows]
     _attach_viewer_votes_and_tags(session, viewer, items)
     return items
+
+
+@functools.lru_cache(maxsize=512)
+def _similar(viewer: Viewer, shape: tuple):
+    """similar_ideas' statement, built once per viewer and search shape."""
+    ranked = search.Found(shape, {}).statement
+    return (
+        select(*ROW_COLUMNS, User.display_name)
+        .select_from(ranked)
+        .join(Idea, Idea.id == ranked.c.idea_id)
+        .join(User, User.id == Idea.author_id)
+        .where(ideas_visible_to(viewer), Idea.stage != stages.Stage.merged)
+        .order_by(ranked.c.rank, Idea.vote_count.desc(), Idea.id.desc())
+        .limit(SIMILAR_LIMIT)
+    )
 
 
 @dataclass

@@ -23,12 +23,15 @@ visibility rule and its filters to those. When more match, the page says "more t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import (
     Integer,
+    String,
+    bindparam,
     cast,
     column,
     func,
@@ -186,17 +189,11 @@ def _complete(session: Session, terms: list[Term]) -> list[Term]:
     prefixes = [term.word for term in terms if term.prefix]
     if not prefixes:
         return terms
-    ranges = [
-        select(
-            select(SearchWord.word)
-            .where(SearchWord.word >= p, SearchWord.word < p[:-1] + chr(ord(p[-1]) + 1))
-            .order_by(SearchWord.word)
-            .limit(COMPLETIONS)
-            .subquery()
-        )
-        for p in prefixes
-    ]
-    words = list(session.scalars(ranges[0] if len(ranges) == 1 else union_all(*ranges)))
+    bounds = {}
+    for i, p in enumerate(prefixes):
+        bounds[f"search_from{i}"] = p
+        bounds[f"search_to{i}"] = p[:-1] + chr(ord(p[-1]) + 1)
+    words = list(session.scalars(_completions(len(prefixes)), bounds))
     completed: list[Term] = []
     for term in terms:
         if not term.prefix:
@@ -207,23 +204,82 @@ def _complete(session: Session, terms: list[Term]) -> list[Term]:
     return list(dict.fromkeys(completed))
 
 
-def ranked(session: Session, text: str, *, titles_only: bool = False,
-           stopwords: frozenset[str] = frozenset(),
-           candidates: int | None = None) -> Subquery | None:  # fmt: skip
-    """The ideas matching any word of `text`, as a subquery of (idea_id, rank): lower rank is a
-    better match. At most `candidates` + 1 rows: the newest matches in the index (one more
-    tells the caller that more match). None when `text` has no word to look for.
+@functools.lru_cache(maxsize=MAX_TERMS)
+def _completions(prefixes: int):
+    """The words of search_word in each of `prefixes` ranges (search_from{i} <= word <
+    search_to{i}), COMPLETIONS each: one statement, built once per number of prefixes."""
+    ranges = [
+        select(
+            select(SearchWord.word)
+            .where(SearchWord.word >= bindparam(f"search_from{i}", type_=String),
+                   SearchWord.word < bindparam(f"search_to{i}", type_=String))
+            .order_by(SearchWord.word)
+            .limit(COMPLETIONS)
+            .subquery()
+        )
+        for i in range(prefixes)
+    ]  # fmt: skip
+    return ranges[0] if len(ranges) == 1 else union_all(*ranges)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search, ready to run: `shape` picks the statement (built once per shape and kept, see
+    `statement`), `params` are the values of its search_* parameters."""
+
+    shape: tuple
+    params: dict
+
+    @property
+    def statement(self) -> Subquery:
+        return _ranked_statement(*self.shape)
+
+
+def find(session: Session, text: str, *, titles_only: bool = False,
+         stopwords: frozenset[str] = frozenset(),
+         candidates: int | None = None) -> Found | None:  # fmt: skip
+    """The search for `text`: the ideas matching any of its words, as `Found.statement`, a
+    subquery of (idea_id, rank) whose lower rank is a better match, run with `Found.params`.
+    At most `candidates` + 1 rows: the newest matches in the index (one more tells the caller
+    that more match). None when `text` has no word to look for.
     `titles_only` looks in titles only (similar ideas), without `stopwords`, and takes a run
     of Chinese as its pairs, any of which may match, rather than as one phrase.
 
-    The caller joins it to Idea and applies the visibility rule and its own filters."""
+    The caller joins it to Idea and applies the visibility rule and its own filters; it may
+    keep the statement it builds on `Found.statement` per `Found.shape`."""
     terms = _complete(session, parse(text, stopwords=stopwords, cjk_pairs=titles_only))
     if not terms:
         return None
     candidates = CANDIDATES if candidates is None else candidates
-    if session.get_bind().dialect.name == "postgresql":
-        return _ranked_postgresql(terms, titles_only, candidates)
-    return _ranked_sqlite(terms, titles_only, candidates)
+    dialect = session.get_bind().dialect.name
+    params: dict[str, object] = {"search_candidates": candidates, "search_limit": candidates + 1}
+    for i, term in enumerate(terms):  # each term in titles (search_t*) and anywhere (search_a*)
+        if dialect == "postgresql":
+            params[f"search_t{i}"] = term.tsquery("A")
+            if not titles_only:
+                params[f"search_a{i}"] = term.tsquery()
+        else:
+            params[f"search_t{i}"] = f"{{title}} : {term.fts5()}"
+            if not titles_only:
+                params[f"search_a{i}"] = term.fts5()
+    if dialect == "postgresql":  # any term: the matches
+        params["search_match"] = " | ".join(t.tsquery("A" if titles_only else "") for t in terms)
+    else:
+        anywhere = " OR ".join(term.fts5() for term in terms)
+        params["search_match"] = f"{{title}} : ({anywhere})" if titles_only else anywhere
+    return Found((dialect, len(terms), titles_only), params)
+
+
+def ranked(session: Session, text: str, *, titles_only: bool = False,
+           stopwords: frozenset[str] = frozenset(),
+           candidates: int | None = None) -> Subquery | None:  # fmt: skip
+    """`find`'s subquery with its values bound, for a caller that builds its statement for
+    each request."""
+    found = find(session, text, titles_only=titles_only, stopwords=stopwords,
+                 candidates=candidates)  # fmt: skip
+    if found is None:
+        return None
+    return found.statement.element.params(found.params).subquery("search")
 
 
 # How a match ranks, the same on both databases: first by how many of the query's terms the
@@ -233,48 +289,72 @@ def ranked(session: Session, text: str, *, titles_only: bool = False,
 COVERAGE = 10  # > MAX_TERMS: one more term found outweighs every title hit
 
 
-def _ranked_sqlite(terms: list[Term], titles_only: bool, candidates: int) -> Subquery:
+@functools.lru_cache(maxsize=2 * MAX_TERMS * COMPLETIONS)  # every shape: terms x titles_only
+def _ranked_statement(dialect: str, terms: int, titles_only: bool) -> Subquery:
+    """The statement of a search of `terms` terms, its words left as parameters (`find`):
+    built once per shape, as statements cost more to build than to run."""
+    if dialect == "postgresql":
+        return _ranked_postgresql(terms, titles_only)
+    return _ranked_sqlite(terms, titles_only)
+
+
+def _ranked_sqlite(terms: int, titles_only: bool) -> Subquery:
     fts = SEARCH_FTS_TABLE
-    params: dict[str, object] = {"candidates": candidates}
-
-    def among_candidates(name: str, expression: str) -> str:
-        params[name] = expression
-        within = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :{name} AND rowid >= {bound}"
-        return f"(rowid IN ({within}))"
-
     # The newest `candidates` + 1 matches: FTS5 walks its doclists from the newest rowid down and
-    # stops; every term is then looked up within that range only. That walk is the costly part
-    # at any size past `candidates` matches: done once (a materialised CTE), read by each term.
-    anywhere = " OR ".join(term.fts5() for term in terms)
-    params["match"] = f"{{title}} : ({anywhere})" if titles_only else anywhere
+    # stops (a materialised CTE, done once). Each term is then looked up within that range only,
+    # once in titles and once anywhere; an idea's rank adds up the weights of the lookups that
+    # found it (a term anywhere COVERAGE, in the title 1). Every match is found by some term, so
+    # the lookups' union is the candidates: no walk of all terms at once over the range.
     bound = "(SELECT oldest FROM search_bound)"
-    in_title = [among_candidates(f"t{i}", f"{{title}} : {t.fts5()}") for i, t in enumerate(terms)]
-    found = in_title
-    if not titles_only:
-        found = [among_candidates(f"a{i}", t.fts5()) for i, t in enumerate(terms)]
-    score = f"{COVERAGE} * ({' + '.join(found)}) + {' + '.join(in_title)}"
-    statement = text(
+
+    def lookup(name: str, weight: int) -> str:
+        return (f"SELECT rowid AS idea_id, {weight} AS weight FROM {fts} "
+                f"WHERE {fts} MATCH :{name} AND rowid >= {bound}")  # fmt: skip
+
+    newest = (
         "WITH search_bound(oldest) AS MATERIALIZED ("
-        f"SELECT coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :match "
-        "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates), 0)) "
-        f"SELECT rowid AS idea_id, -({score}) AS rank FROM {fts} "
-        f"WHERE {fts} MATCH :match AND rowid >= {bound}"
-    ).bindparams(**params)
+        f"SELECT coalesce((SELECT rowid FROM {fts} WHERE {fts} MATCH :search_match "
+        "ORDER BY rowid DESC LIMIT 1 OFFSET :search_candidates), 0)) "
+    )
+    if terms == 1:
+        # One term: every candidate has it (COVERAGE), only its place tells them apart. The
+        # candidates come in one walk, and the ones with it in the title from a list of those
+        # (adding up lookups would sort every candidate to group them). LIMIT -1 (none) keeps
+        # SQLite from merging this into the caller's join, so the walk drives it.
+        in_title = "0" if titles_only else (
+            f"(rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :search_t0 "
+            f"AND rowid >= {bound}))"
+        )  # fmt: skip
+        statement = text(
+            f"{newest}SELECT rowid AS idea_id, -({COVERAGE + titles_only} + {in_title}) AS rank "
+            f"FROM {fts} WHERE {fts} MATCH :search_match AND rowid >= {bound} LIMIT -1"
+        )
+        return statement.columns(column("idea_id"), column("rank", Integer)).subquery("search")
+    # In titles only, a term found is found in the title: both weights at once.
+    lookups = [lookup(f"search_t{i}", 1 + COVERAGE * titles_only) for i in range(terms)]
+    if not titles_only:
+        lookups += [lookup(f"search_a{i}", COVERAGE) for i in range(terms)]
+    statement = text(
+        f"{newest}SELECT idea_id, -sum(weight) AS rank FROM ({' UNION ALL '.join(lookups)}) "
+        "GROUP BY idea_id"
+    )
     return statement.columns(column("idea_id"), column("rank", Integer)).subquery("search")
 
 
-def _ranked_postgresql(terms: list[Term], titles_only: bool, candidates: int) -> Subquery:
+def _ranked_postgresql(terms: int, titles_only: bool) -> Subquery:
     simple = literal_column("'simple'::regconfig")
     document = literal_column(f"search_entry.{SEARCH_DOCUMENT_COLUMN}")
-    weights = "A" if titles_only else ""
-    anywhere = func.to_tsquery(simple, " | ".join(t.tsquery(weights) for t in terms))
+
+    def tsquery(name: str):
+        return func.to_tsquery(simple, bindparam(name, type_=String))
+
     # The GIN index finds the matches; only the newest `candidates` + 1 of them are scored, on
     # the stored tsvector (the CTE is materialised, so each is read once).
     newest = (
         select(SearchEntry.idea_id)
-        .where(document.op("@@")(anywhere))
+        .where(document.op("@@")(tsquery("search_match")))
         .order_by(SearchEntry.idea_id.desc())
-        .limit(candidates + 1)
+        .limit(bindparam("search_limit", type_=Integer))
         .scalar_subquery()
     )
     candidates = (
@@ -284,15 +364,14 @@ def _ranked_postgresql(terms: list[Term], titles_only: bool, candidates: int) ->
         .prefix_with("MATERIALIZED")
     )
 
-    def hits(weights: str) -> list:
+    def hits(prefix: str) -> list:
         return [
-            cast(candidates.c.document.op("@@")(func.to_tsquery(simple, t.tsquery(weights))),
-                 Integer)
-            for t in terms
-        ]  # fmt: skip
+            cast(candidates.c.document.op("@@")(tsquery(f"{prefix}{i}")), Integer)
+            for i in range(terms)
+        ]
 
-    in_title = hits("A")
-    found = in_title if titles_only else hits("")
+    in_title = hits("search_t")
+    found = in_title if titles_only else hits("search_a")
     score = COVERAGE * sum(found[1:], found[0]) + sum(in_title[1:], in_title[0])
     return select(candidates.c.idea_id.label("idea_id"), (-score).label("rank")).subquery("search")
 

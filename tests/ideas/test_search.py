@@ -222,6 +222,28 @@ def test_past_the_ranked_candidates_the_page_says_more(make, client, monkeypatch
     assert result_count(response).startswith("More than 4 ideas")
 
 
+def test_search_results_page_through_every_match_once(make, client, app, session):
+    app.config["IDEAS_PER_PAGE"] = 3
+    board = make.board()
+    other = make.board()
+    ideas = [make.idea(f"Export batch {n}", board=board) for n in range(7)]
+    make.idea("Export elsewhere", board=other)  # another board's: neither listed nor counted
+    for votes, idea in enumerate(ideas):
+        session.execute(update(Idea).where(Idea.id == idea.id).values(vote_count=votes))
+    session.commit()
+    most_votes_first = [idea.title for idea in reversed(ideas)]
+
+    pages = [searched(client, board, "export", page=n) for n in (1, 2, 3)]
+    assert pages == [most_votes_first[:3], most_votes_first[3:6], most_votes_first[6:]]
+    response = client.get(f"/boards/{board.slug}", query_string={"q": "export", "page": 2})
+    assert result_count(response).startswith("7 ideas")
+    assert "Page 2 of 3" in response.get_data(as_text=True)
+    # A page past the last shows the last one.
+    assert searched(client, board, "export", page=9) == most_votes_first[6:]
+    # No idea of this board matches: an empty first page.
+    assert searched(client, board, "elsewhere", page=2) == []
+
+
 def test_similar_ideas_find_by_english_and_chinese_title_words(make, client, session):
     board = make.board()
     csv = make.idea("Export invoices to CSV", body="about warehouses")
