@@ -142,7 +142,9 @@ def _visible_clause(visibility_column, audience_owner_ids) -> ColumnElement[bool
     def clause(viewer: Viewer) -> ColumnElement[bool]:
         if viewer.is_staff:
             return true()
-        allowed = visibility_column.in_(_levels_open_to(viewer))
+        # Equalities, not IN: an IN list is expanded into the SQL again at every execution of
+        # a statement built once.
+        allowed = or_(*(visibility_column == level for level in _levels_open_to(viewer)))
         if not viewer.organisation_ids:
             return allowed
         return or_(

@@ -452,25 +452,37 @@ def _attach_viewer_votes_and_tags(session: Session, viewer: Viewer, items: list[
     ids = [item.id for item in items]
     if not ids:
         return
+    connection = session.connection()  # columns only: nothing for the ORM to do
     voted: set[int] = set()
     if viewer.is_signed_in:
-        voted = set(
-            session.scalars(
-                select(Vote.idea_id).where(Vote.user_id == viewer.user_id, Vote.idea_id.in_(ids))
-            )
-        )
+        found = connection.execute(_viewer_votes(), {"user_id": viewer.user_id, "ids": ids})
+        voted = set(found.scalars())
     tags: dict[int, list[TagBadge]] = {}
-    for idea_id, name, colour, private in session.execute(
-        select(IdeaTag.idea_id, Tag.name, Tag.colour, Tag.is_private)
-        .join(Tag)
-        .where(IdeaTag.idea_id.in_(ids), visible_tags(viewer))
-        .order_by(Tag.name)
-    ):
+    for idea_id, name, colour, private in connection.execute(_row_tags(viewer), {"ids": ids}):
         tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
     for item in items:
         item.viewer_voted = item.id in voted
         item.viewer_can_vote = viewer.is_signed_in and stages.accepts_votes(item.stage)
         item.tags = tags.get(item.id, [])
+
+
+@functools.cache
+def _viewer_votes():
+    """Which of a list's ideas the viewer voted for: built once, as every list page asks."""
+    return select(Vote.idea_id).where(
+        Vote.user_id == bindparam("user_id"), Vote.idea_id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _row_tags(viewer: Viewer):
+    """The tags `viewer` may see on a list's ideas: built once per viewer."""
+    return (
+        select(IdeaTag.idea_id, Tag.name, Tag.colour, Tag.is_private)
+        .join(Tag)
+        .where(IdeaTag.idea_id.in_(bindparam("ids", expanding=True)), visible_tags(viewer))
+        .order_by(Tag.name)
+    )
 
 
 def vote_button(session: Session, viewer: Viewer, idea_id: int) -> IdeaRow:

@@ -8,6 +8,8 @@ converter would encode them.
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, g, url_for
 
 _FIRST_STAND_IN = 987_650_001  # digits no URL of ours has otherwise
@@ -40,5 +42,10 @@ def _template(endpoint: str, names: list[str]):
 def _encoded(value) -> str:
     if isinstance(value, int):
         return str(value)
-    converter = current_app.url_map.converters["default"](current_app.url_map)
-    return converter.to_url(value)
+    return _default_converter(current_app.url_map).to_url(value)
+
+
+@functools.cache
+def _default_converter(url_map):
+    """The converter of a string route part, made once per URL map (it keeps no state)."""
+    return url_map.converters["default"](url_map)
