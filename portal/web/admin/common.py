@@ -3,7 +3,9 @@
 Staff and admins only: anyone else gets 404, as if the area did not exist."""
 
 from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import access
@@ -112,3 +114,10 @@ def stage_label(value) -> str:
         return str(PUBLIC_STATUS[Stage(value)])
     except ValueError:
         return str(value)
+
+
+@bp.app_template_global()
+def key_accounts_label() -> Markup:
+    """The words "%(n)d key" in the viewer's language, their number not yet filled: a list
+    translates them once and fills them per row with |format (a template's _() fills at once)."""
+    return Markup(gettext("%(n)d key"))
