@@ -362,20 +362,26 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
 DECISION_STAGES = (stages.Stage.collect, stages.Stage.analyze)
 
 
+# What the review queue shows of an idea: read as columns, not as Idea objects.
+QUEUE_COLUMNS = (Idea.id, Idea.title, Idea.stage, Idea.stage_changed_at, Idea.severity)
+
+
 def _first_of(parts: list, order: list, limit: int):
     """The first `limit` ideas, by `order`, among the ideas each of `parts` (selects of ids,
     each already ordered and limited along an index) finds: the sort is over a few hundred
     ids at most, never over every match."""
     # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT inside UNION ALL.
     found = union_all(*[select(part.limit(limit).subquery().c.id) for part in parts]).subquery()
-    return select(Idea).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
+    return (
+        select(*QUEUE_COLUMNS).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
+    )
 
 
-def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
-    """The review queue's ideas with no decision for too long, longest waiting first: one
-    query, each stage read along ix_idea_stage_changed."""
+def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -> list:
+    """The review queue's ideas with no decision for too long, longest waiting first (rows of
+    QUEUE_COLUMNS): one query, each stage read along ix_idea_stage_changed."""
     cutoff = utcnow() - timedelta(days=settings.decision_days)
-    return list(session.scalars(_undecided_statement(limit), {"cutoff": cutoff}))
+    return session.execute(_undecided_statement(limit), {"cutoff": cutoff}).all()
 
 
 @functools.lru_cache(maxsize=8)
@@ -391,10 +397,10 @@ def _undecided_statement(limit: int):
     return _first_of(parts, order, limit)
 
 
-def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
+def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> list:
     """Open bugs past a deadline of their severity — unanswered past the first-response hours,
-    or unresolved past the resolution hours — oldest first: one query, each severity and open
-    stage read along ix_idea_bug_sla."""
+    or unresolved past the resolution hours — oldest first (rows of QUEUE_COLUMNS): one query,
+    each severity and open stage read along ix_idea_bug_sla."""
     if not settings.sla_hours:
         return []
     now = utcnow()
@@ -405,7 +411,7 @@ def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> l
         deadlines |= {f"first_due_{index}": first_due, f"resolve_due_{index}": resolve_due,
                       f"either_due_{index}": max(first_due, resolve_due)}  # fmt: skip
     statement = _sla_statement(tuple(settings.sla_hours), limit)
-    return list(session.scalars(statement, deadlines))
+    return session.execute(statement, deadlines).all()
 
 
 @functools.lru_cache(maxsize=8)
