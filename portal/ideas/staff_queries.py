@@ -170,15 +170,19 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
         count, along_index, few = _staff_statements(filters, matched)
     else:
         count, along_index, few = _kept_staff_statements(filters)
-    found_count = session.scalar(count) or 0
+    # Columns only, no objects: read through the session's connection, without the ORM's
+    # work per statement.
+    connection = session.connection()
+    found_count = connection.scalar(count) or 0
     total, capped = min(found_count, COUNT_CAP), found_count > COUNT_CAP
     page = min(max(page, 1), LAST_PAGE)
-    rows = session.execute(along_index if capped else few, {"offset": (page - 1) * PAGE_SIZE}).all()
+    offset = {"offset": (page - 1) * PAGE_SIZE}
+    rows = connection.execute(along_index if capped else few, offset).all()
     items = [StaffIdeaRow(*row) for row in rows[:PAGE_SIZE]]
     if items:
         tags: dict[int, list[TagBadge]] = {}
         ids = [item.id for item in items]
-        for idea_id, name, colour, private in session.execute(_PAGE_TAGS, {"ids": ids}):
+        for idea_id, name, colour, private in connection.execute(_PAGE_TAGS, {"ids": ids}):
             tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
         for item in items:
             if item.id in tags:
@@ -362,7 +366,8 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
 DECISION_STAGES = (stages.Stage.collect, stages.Stage.analyze)
 
 
-# What the review queue shows of an idea: read as columns, not as Idea objects.
+# What the review queue shows of an idea: read as columns, not as Idea objects (through the
+# session's connection, without the ORM's work per statement).
 QUEUE_COLUMNS = (Idea.id, Idea.title, Idea.stage, Idea.stage_changed_at, Idea.severity)
 
 
@@ -381,7 +386,7 @@ def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -
     """The review queue's ideas with no decision for too long, longest waiting first (rows of
     QUEUE_COLUMNS): one query, each stage read along ix_idea_stage_changed."""
     cutoff = utcnow() - timedelta(days=settings.decision_days)
-    return session.execute(_undecided_statement(limit), {"cutoff": cutoff}).all()
+    return session.connection().execute(_undecided_statement(limit), {"cutoff": cutoff}).all()
 
 
 @functools.lru_cache(maxsize=8)
@@ -411,7 +416,7 @@ def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> l
         deadlines |= {f"first_due_{index}": first_due, f"resolve_due_{index}": resolve_due,
                       f"either_due_{index}": max(first_due, resolve_due)}  # fmt: skip
     statement = _sla_statement(tuple(settings.sla_hours), limit)
-    return session.execute(statement, deadlines).all()
+    return session.connection().execute(statement, deadlines).all()
 
 
 @functools.lru_cache(maxsize=8)

@@ -105,7 +105,7 @@ class ReleasedRow:
 
 def released_by_answers(session: Session, limit: int = QUEUE_LIMIT) -> list[ReleasedRow]:
     """Ideas in `verify`, most answers first (ix_idea_stage_verification); one query."""
-    rows = session.execute(_released_statement(limit))
+    rows = session.connection().execute(_released_statement(limit))  # columns: no ORM needed
     return [
         ReleasedRow(
             row.id,
