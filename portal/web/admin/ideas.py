@@ -77,14 +77,13 @@ def staff_people():
 def ideas_list():
     filters = _staff_filters()
     page = staff_queries.list_staff_ideas(db.session, filters, page_arg())
-    bulk = BulkMoveForm()
-    bulk.target.choices = STAGE_CHOICES
+    # The bulk move's form is written out in the template (its CSRF token, its fields); the
+    # form object only checks what is posted (ideas_bulk_move).
     return render(
         "admin/ideas/list.html",
         block="idea_table",
         page=page,
         filters=filters,
-        bulk_form=bulk,
         stages=STAGE_CHOICES,
         boards=board_choices(),
         tags=tag_choices(),
