@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,11 +118,17 @@ def idea_from_feedback(
 
 def unlinked_feedback(session: Session, *, limit: int = 50) -> list:
     """The inbox's untriaged feedback, oldest first, with who said it and for which company."""
-    return session.execute(
+    return session.execute(_unlinked_statement(limit)).all()
+
+
+@functools.lru_cache(maxsize=8)
+def _unlinked_statement(limit: int):
+    """Built once: building it costs more than running it."""
+    return (
         select(Feedback, User.display_name, User.email, Organisation.name)
         .join(User, User.id == Feedback.person_id)
         .outerjoin(Organisation, Organisation.id == Feedback.organisation_id)
         .where(Feedback.idea_id.is_(None))
         .order_by(Feedback.created_at)
         .limit(limit)
-    ).all()
+    )

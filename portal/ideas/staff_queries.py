@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, false, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, false, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from portal.access import Viewer, ideas_visible_to, not_deleted
@@ -18,7 +18,7 @@ from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas import search
 from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
-from portal.ideas.queries import COUNT_CAP, Page, capped_count
+from portal.ideas.queries import COUNT_CAP, Page
 from portal.ideas.tags import TagBadge
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
@@ -76,7 +76,8 @@ class StaffIdeaRow:
         return str(stages.PUBLIC_STATUS[self.stage])
 
 
-def _staff_conditions(session: Session, filters: StaffFilters) -> list:
+def _staff_conditions(filters: StaffFilters) -> list:
+    """The filters, but for a search by words (the caller's: it reads the search index)."""
     conditions = [not_deleted()]
     if filters.stage:
         conditions.append(Idea.stage == filters.stage)
@@ -92,15 +93,15 @@ def _staff_conditions(session: Session, filters: StaffFilters) -> list:
         conditions.append(
             Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag))
         )
-    if filters.search.strip():
-        term = filters.search.strip()
-        number = term.lstrip("#")
-        if number.isascii() and number.isdigit():  # "#42" finds idea 42; no id is that large
-            conditions.append(Idea.id == int(number) if len(number) < 10 else false())
-        else:  # the portal's search index: any of the words, at most its newest matches
-            found = search.ranked(session, term)
-            conditions.append(false() if found is None else Idea.id.in_(select(found.c.idea_id)))
+    if number := _searched_number(filters):  # "#42" finds idea 42; no id is that large
+        conditions.append(Idea.id == int(number) if len(number) < 10 else false())
     return conditions
+
+
+def _searched_number(filters: StaffFilters) -> str | None:
+    """The digits of a search for an idea's number ("#42", "42"), else None."""
+    number = filters.search.strip().lstrip("#")
+    return number if number.isascii() and number.isdigit() else None
 
 
 # Each order has an index that ends in the same columns (ix_idea_score_id, ix_idea_grade_order,
@@ -119,57 +120,73 @@ STAFF_ORDERS = {
 # "#id" find an idea faster than paging would.
 LAST_PAGE = COUNT_CAP // PAGE_SIZE + 1
 
+# A row of the list is read as these columns, in StaffIdeaRow's order: fifty Idea objects of
+# thirty-odd attributes each cost more than the statement that finds them.
+_OWNER = aliased(User, name="owner")
+_ROW_COLUMNS = (
+    Idea.id, Idea.title, Idea.stage, Idea.kind, Board.name, Idea.vote_count, Idea.score,
+    Idea.grade, Idea.demand_organisations, Idea.demand_arr, Idea.demand_key_accounts,
+    _OWNER.display_name, Idea.created_at, Idea.severity,
+)  # fmt: skip
+_PAGE_TAGS = (
+    select(IdeaTag.idea_id, Tag.name, Tag.colour, Tag.is_private)
+    .join(Tag)
+    .where(IdeaTag.idea_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _staff_statements(filters: StaffFilters, *extra) -> tuple:
+    """The list's statements for `filters` (and `extra` conditions): the capped count, a page
+    along the sort's index, and a page of the few that match, looked up by id and sorted
+    (rather than walk the sort's index past every idea that does not match: a planner may pick
+    that walk). The pages take their OFFSET as the parameter "offset"."""
+    conditions = [*_staff_conditions(filters), *extra]
+    matching = select(Idea.id).where(*conditions).limit(COUNT_CAP + 1)
+    page = (
+        select(*_ROW_COLUMNS)
+        .join(Board, Board.id == Idea.board_id)
+        .outerjoin(_OWNER, _OWNER.id == Idea.owner_id)
+        .order_by(*STAFF_ORDERS[filters.sort])
+        .limit(PAGE_SIZE + 1)
+        .offset(bindparam("offset", type_=Integer))
+    )
+    count = select(func.count()).select_from(matching.subquery())
+    return count, page.where(*conditions), page.where(Idea.id.in_(matching))
+
+
+# Built once per set of filters: building them costs more than running them.
+_kept_staff_statements = functools.lru_cache(maxsize=512)(_staff_statements)
+
 
 def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
     """The admin ideas list with demand columns; three queries whatever the page holds, each
     served by an index, counting up to COUNT_CAP and paging up to LAST_PAGE."""
-    conditions = _staff_conditions(session, filters)
-    owner = aliased(User)
-    matching = select(Idea.id).where(*conditions)
-    total, capped = capped_count(session, matching)
-    if conditions and not capped:
-        # Few match: look them up by id and sort those, rather than walk the sort's index
-        # past every idea that does not match (a planner may pick that walk).
-        conditions = [Idea.id.in_(matching.limit(COUNT_CAP + 1))]
+    term = filters.search.strip()
+    if term and _searched_number(filters) is None:
+        # The portal's search index: any of the words, at most its newest matches (a statement
+        # of its own for each search).
+        found = search.ranked(session, term)
+        matched = false() if found is None else Idea.id.in_(select(found.c.idea_id))
+        count, along_index, few = _staff_statements(filters, matched)
+    else:
+        count, along_index, few = _kept_staff_statements(filters)
+    # Columns only, no objects: read through the session's connection, without the ORM's
+    # work per statement.
+    connection = session.connection()
+    found_count = connection.scalar(count) or 0
+    total, capped = min(found_count, COUNT_CAP), found_count > COUNT_CAP
     page = min(max(page, 1), LAST_PAGE)
-    rows = session.execute(
-        select(Idea, Board.name, owner.display_name)
-        .join(Board, Board.id == Idea.board_id)
-        .outerjoin(owner, owner.id == Idea.owner_id)
-        .where(*conditions)
-        .order_by(*STAFF_ORDERS[filters.sort])
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    items = [
-        StaffIdeaRow(
-            id=idea.id,
-            title=idea.title,
-            stage=idea.stage,
-            kind=idea.kind,
-            board_name=board,
-            vote_count=idea.vote_count,
-            score=idea.score,
-            grade=idea.grade,
-            organisations=idea.demand_organisations,
-            arr=idea.demand_arr,
-            key_accounts=idea.demand_key_accounts,
-            owner_name=owner_name,
-            created_at=idea.created_at,
-            severity=idea.severity,
-        )  # fmt: skip
-        for idea, board, owner_name in rows[:PAGE_SIZE]
-    ]
-    tags: dict[int, list[TagBadge]] = {}
+    offset = {"offset": (page - 1) * PAGE_SIZE}
+    rows = connection.execute(along_index if capped else few, offset).all()
+    items = [StaffIdeaRow(*row) for row in rows[:PAGE_SIZE]]
     if items:
-        for idea_id, name, colour, private in session.execute(
-            select(IdeaTag.idea_id, Tag.name, Tag.colour, Tag.is_private)
-            .join(Tag)
-            .where(IdeaTag.idea_id.in_([i.id for i in items]))
-        ):
+        tags: dict[int, list[TagBadge]] = {}
+        ids = [item.id for item in items]
+        for idea_id, name, colour, private in connection.execute(_PAGE_TAGS, {"ids": ids}):
             tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
-    for item in items:
-        item.tags = sorted(tags.get(item.id, []), key=lambda tag: tag.name)
+        for item in items:
+            if item.id in tags:
+                item.tags = sorted(tags[item.id], key=lambda tag: tag.name)
     return Page(items=items, number=page, size=PAGE_SIZE, total=total, capped=capped,
                 more=len(rows) > PAGE_SIZE and page < LAST_PAGE)  # fmt: skip
 
@@ -349,20 +366,27 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
 DECISION_STAGES = (stages.Stage.collect, stages.Stage.analyze)
 
 
+# What the review queue shows of an idea: read as columns, not as Idea objects (through the
+# session's connection, without the ORM's work per statement).
+QUEUE_COLUMNS = (Idea.id, Idea.title, Idea.stage, Idea.stage_changed_at, Idea.severity)
+
+
 def _first_of(parts: list, order: list, limit: int):
     """The first `limit` ideas, by `order`, among the ideas each of `parts` (selects of ids,
     each already ordered and limited along an index) finds: the sort is over a few hundred
     ids at most, never over every match."""
     # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT inside UNION ALL.
     found = union_all(*[select(part.limit(limit).subquery().c.id) for part in parts]).subquery()
-    return select(Idea).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
+    return (
+        select(*QUEUE_COLUMNS).where(Idea.id.in_(select(found.c.id))).order_by(*order).limit(limit)
+    )
 
 
-def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
-    """The review queue's ideas with no decision for too long, longest waiting first: one
-    query, each stage read along ix_idea_stage_changed."""
+def undecided_ideas(session: Session, settings: WorkspaceSettings, limit: int) -> list:
+    """The review queue's ideas with no decision for too long, longest waiting first (rows of
+    QUEUE_COLUMNS): one query, each stage read along ix_idea_stage_changed."""
     cutoff = utcnow() - timedelta(days=settings.decision_days)
-    return list(session.scalars(_undecided_statement(limit), {"cutoff": cutoff}))
+    return session.connection().execute(_undecided_statement(limit), {"cutoff": cutoff}).all()
 
 
 @functools.lru_cache(maxsize=8)
@@ -378,10 +402,10 @@ def _undecided_statement(limit: int):
     return _first_of(parts, order, limit)
 
 
-def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> list[Idea]:
+def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> list:
     """Open bugs past a deadline of their severity — unanswered past the first-response hours,
-    or unresolved past the resolution hours — oldest first: one query, each severity and open
-    stage read along ix_idea_bug_sla."""
+    or unresolved past the resolution hours — oldest first (rows of QUEUE_COLUMNS): one query,
+    each severity and open stage read along ix_idea_bug_sla."""
     if not settings.sla_hours:
         return []
     now = utcnow()
@@ -392,7 +416,7 @@ def sla_breaches(session: Session, settings: WorkspaceSettings, limit: int) -> l
         deadlines |= {f"first_due_{index}": first_due, f"resolve_due_{index}": resolve_due,
                       f"either_due_{index}": max(first_due, resolve_due)}  # fmt: skip
     statement = _sla_statement(tuple(settings.sla_hours), limit)
-    return list(session.scalars(statement, deadlines))
+    return session.connection().execute(statement, deadlines).all()
 
 
 @functools.lru_cache(maxsize=8)

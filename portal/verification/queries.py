@@ -3,6 +3,7 @@ answers on the staff page, and the review queue's released ideas. Fixed query co
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,7 +105,22 @@ class ReleasedRow:
 
 def released_by_answers(session: Session, limit: int = QUEUE_LIMIT) -> list[ReleasedRow]:
     """Ideas in `verify`, most answers first (ix_idea_stage_verification); one query."""
-    rows = session.execute(
+    rows = session.connection().execute(_released_statement(limit))  # columns: no ORM needed
+    return [
+        ReleasedRow(
+            row.id,
+            row.title,
+            row.stage_changed_at,
+            Summary(row.verification_count, row.verification_yes_count),
+        )  # fmt: skip
+        for row in rows
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _released_statement(limit: int):
+    """Built once: building it costs more than running it."""
+    return (
         select(
             Idea.id,
             Idea.title,
@@ -116,12 +132,3 @@ def released_by_answers(session: Session, limit: int = QUEUE_LIMIT) -> list[Rele
         .order_by(Idea.verification_count.desc(), Idea.id.desc())
         .limit(limit)
     )
-    return [
-        ReleasedRow(
-            row.id,
-            row.title,
-            row.stage_changed_at,
-            Summary(row.verification_count, row.verification_yes_count),
-        )  # fmt: skip
-        for row in rows
-    ]

@@ -4,6 +4,7 @@ money ("$1,200,000" in English, "US$1,200,000" in Chinese; "$1.2M" / "US$120万"
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from babel import Locale
 from babel.numbers import format_compact_currency, format_currency
@@ -40,3 +41,10 @@ def register_money_filters(app: Flask) -> None:
     @app.template_filter("money_short")
     def money_short(amount) -> str:
         return formatted_money(int(amount or 0), workspace_currency(), str(get_locale()), True)
+
+    @app.template_global()
+    def money_short_of_page() -> Callable[[int], str]:
+        """money_short with the currency and language found once, for a list that shows an
+        amount per row (finding them costs more than the lookup of the formatted amount)."""
+        currency, language = workspace_currency(), str(get_locale())
+        return lambda amount: formatted_money(int(amount or 0), currency, language, True)

@@ -3,7 +3,9 @@
 Staff and admins only: anyone else gets 404, as if the area did not exist."""
 
 from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import access
@@ -34,8 +36,13 @@ def get_idea_or_404(idea_id: int) -> Idea:
     return idea
 
 
+# Built once: building a statement costs more than SQLite running these.
+_BOARD_CHOICES = select(Board.id, Board.name).order_by(Board.position)
+_TAG_CHOICES = select(Tag.slug, Tag.name, Tag.is_private).order_by(Tag.name)
+
+
 def board_choices():
-    return [(b.id, b.name) for b in db.session.scalars(select(Board).order_by(Board.position))]
+    return [(board_id, name) for board_id, name in db.session.execute(_BOARD_CHOICES)]
 
 
 AUDIENCE_CHOICES_LIMIT = 500  # beyond this the picker needs a search (issue 10's pickers)
@@ -51,7 +58,8 @@ def organisation_choices():
 
 
 def tag_choices():
-    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+    """Every tag, by name, as rows of (slug, name, is_private)."""
+    return db.session.execute(_TAG_CHOICES).all()
 
 
 def refusal_message(refusal: Exception) -> str:
@@ -112,3 +120,10 @@ def stage_label(value) -> str:
         return str(PUBLIC_STATUS[Stage(value)])
     except ValueError:
         return str(value)
+
+
+@bp.app_template_global()
+def key_accounts_label() -> Markup:
+    """The words "%(n)d key" in the viewer's language, their number not yet filled: a list
+    translates them once and fills them per row with |format (a template's _() fills at once)."""
+    return Markup(gettext("%(n)d key"))
