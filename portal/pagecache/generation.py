@@ -25,7 +25,18 @@ QUIET_TABLES = frozenset(
     {"outbox_message", "audit_entry", "sign_in_link", "digest_item", "page_generation"}
 )
 _WROTE = "feedloop_page_write"
-_READS = ("select", "with", "pragma", "begin", "explain", "savepoint", "release", "set ", "show")
+_READS = (
+    "select",
+    "with",
+    "pragma",
+    "begin",
+    "explain",
+    "savepoint",
+    "release",
+    "rollback",
+    "set ",
+    "show",
+)
 _BUMP = "UPDATE page_generation SET number = number + 1 WHERE id = 1"
 _READ = "SELECT number FROM page_generation WHERE id = 1"
 
@@ -37,7 +48,9 @@ event.listen(
 
 
 def watch_writes(engine: Engine) -> None:
-    event.listen(engine, "before_execute", _note_write)
+    # At the cursor: the one event every statement passes, exec_driver_sql's strings included
+    # (before_execute does not see those).
+    event.listen(engine, "before_cursor_execute", _note_write)
     event.listen(engine, "commit", _move_on)
     event.listen(engine, "rollback", _forget)
 
@@ -71,19 +84,24 @@ def remembered(name: str, build):
     return found[1]
 
 
-def _writes_pages(statement) -> bool:
-    if isinstance(statement, UpdateBase):
-        table = getattr(statement, "table", None)
+def _writes_pages(construct, sql: str) -> bool:
+    """Whether a statement may change what a page shows: `construct` is SQLAlchemy's statement
+    when it built it (None for a string handed to the driver), `sql` what the driver runs."""
+    if isinstance(construct, UpdateBase):
+        table = getattr(construct, "table", None)
         return getattr(table, "name", None) not in QUIET_TABLES
-    if isinstance(statement, TextClause):
-        statement = statement.text
-    if isinstance(statement, str):  # hand-written SQL: a write unless it plainly reads
-        return not statement.lstrip().lower().startswith(_READS)
-    return False  # SELECTs, DDL (schema changes come with a restart)
+    if construct is not None and not isinstance(construct, TextClause):
+        return False  # SELECTs; DDL (schema changes come with a restart)
+    # Hand-written SQL: a write unless it plainly reads.
+    return not sql.lstrip().lower().startswith(_READS)
 
 
-def _note_write(connection: Connection, statement, *args) -> None:
-    if not connection.info.get(_WROTE) and _writes_pages(statement):
+def _note_write(connection: Connection, cursor, sql, parameters, context, executemany) -> None:
+    if connection.info.get(_WROTE):
+        return
+    compiled = getattr(context, "compiled", None)
+    construct = getattr(compiled, "statement", None)
+    if _writes_pages(construct, sql):
         connection.info[_WROTE] = True
 
 

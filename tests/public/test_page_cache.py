@@ -70,6 +70,11 @@ def test_a_write_by_another_process_shows_at_once(app, app_config, make, client)
             )
     page = client.get(board).text
     assert "Export reports to Excel" in page and "Export reports to CSV" not in page
+    with other.app_context(), engine.begin() as connection:  # SQL handed to the driver as is
+        connection.exec_driver_sql(
+            f"UPDATE idea SET title = 'Export reports to Sheets' WHERE id = {idea.id}"
+        )
+    assert "Export reports to Sheets" in client.get(board).text
 
 
 def test_signed_in_people_never_get_the_page_kept_for_visitors(make, client, sign_in):
