@@ -1,8 +1,10 @@
 """Move the page generation on at the commit of every transaction that wrote to a table a page
 may show, and read it.
 
-Installed on the engine, not in the services: ORM flushes, Core UPDATEs (a vote's count), bulk
-statements and hand-written SQL all go through it, so no write path can forget it. The number
+Installed on the engine, not in the services: every statement SQLAlchemy sends to the driver
+passes it (ORM flushes, Core UPDATEs such as a vote's count, bulk statements, text() and
+exec_driver_sql), so no write path of the portal can forget it. Writes it cannot see (a raw driver
+cursor, psql, a migration's own engine) show within PAGE_CACHE_SECONDS. The number
 moves inside the writing transaction, as its last statement before COMMIT: a reader never sees
 the new number with the old data, and on PostgreSQL the row is locked only for the commit
 itself (taken last, it can be waited for but never deadlock with the rows a transaction wrote
@@ -11,11 +13,12 @@ first).
 
 from __future__ import annotations
 
+import re
+import time
+
 from flask import current_app, g
 from sqlalchemy import DDL, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.sql.elements import TextClause
 
 from portal.pagecache.models import PageGeneration
 
@@ -25,17 +28,10 @@ QUIET_TABLES = frozenset(
     {"outbox_message", "audit_entry", "sign_in_link", "digest_item", "page_generation"}
 )
 _WROTE = "feedloop_page_write"
-_READS = (
-    "select",
-    "with",
-    "pragma",
-    "begin",
-    "explain",
-    "savepoint",
-    "release",
-    "rollback",
-    "set ",
-    "show",
+# Statements that change no row (schema changes come with a restart).
+NOT_WRITES = (
+    *("select", "pragma", "begin", "explain", "savepoint", "release", "rollback", "set ", "show"),
+    *("values", "create", "drop", "alter", "analyze", "vacuum"),
 )
 _BUMP = "UPDATE page_generation SET number = number + 1 WHERE id = 1"
 _READ = "SELECT number FROM page_generation WHERE id = 1"
@@ -72,36 +68,40 @@ def current_generation(engine: Engine) -> int | None:
 
 def remembered(name: str, build):
     """`build()`, kept by the process for as long as the page generation of this request (read
-    by the page cache) stays the same: for what every page reads and writes rarely change (the
-    settings). Built afresh when the request has no generation."""
+    by the page cache) stays the same, and at most PAGE_CACHE_SECONDS (what changes without the
+    hook: by hand, by a process without it, by a migration): for what every page reads and
+    writes rarely change (the settings). Built afresh when the request has no generation."""
     generation = g.get("page_generation")
     if generation is None:
         return build()
     kept = current_app.extensions.setdefault("feedloop_remembered", {})
     found = kept.get(name)
-    if found is None or found[0] != generation:
-        found = kept[name] = (generation, build())
-    return found[1]
+    now = time.time()
+    if found is None or found[0] != generation or found[1] <= now:
+        found = kept[name] = (generation, now + current_app.config["PAGE_CACHE_SECONDS"], build())
+    return found[2]
 
 
-def _writes_pages(construct, sql: str) -> bool:
-    """Whether a statement may change what a page shows: `construct` is SQLAlchemy's statement
-    when it built it (None for a string handed to the driver), `sql` what the driver runs."""
-    if isinstance(construct, UpdateBase):
-        table = getattr(construct, "table", None)
+_DML_WORD = re.compile(r"\b(insert|update|delete|merge|replace)\b", re.I)
+_LEADING_NOISE = re.compile(r"^(\s+|--[^\n]*\n?|/\*.*?\*/|\()+", re.S)
+
+
+def _writes_pages(sql: str, context) -> bool:
+    """Whether a statement sent to the driver may change what a page shows."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and (context.isinsert or context.isupdate or context.isdelete):
+        table = getattr(compiled.statement, "table", None)
         return getattr(table, "name", None) not in QUIET_TABLES
-    if construct is not None and not isinstance(construct, TextClause):
-        return False  # SELECTs; DDL (schema changes come with a restart)
-    # Hand-written SQL: a write unless it plainly reads.
-    return not sql.lstrip().lower().startswith(_READS)
+    # Anything else, hand-written SQL included: a write unless it plainly changes no row.
+    text = _LEADING_NOISE.sub("", sql[:4096]).lower()
+    if text.startswith("with"):  # a CTE may carry an INSERT, UPDATE or DELETE
+        return bool(_DML_WORD.search(sql))
+    return not text.startswith(NOT_WRITES)
 
 
 def _note_write(connection: Connection, cursor, sql, parameters, context, executemany) -> None:
-    if connection.info.get(_WROTE):
-        return
-    compiled = getattr(context, "compiled", None)
-    construct = getattr(compiled, "statement", None)
-    if _writes_pages(construct, sql):
+    """Every statement sent to the driver: ORM, Core, text(), exec_driver_sql, executemany."""
+    if not connection.info.get(_WROTE) and _writes_pages(sql, context):
         connection.info[_WROTE] = True
 
 

@@ -14,6 +14,7 @@ pages, at most PAGE_CACHE_BYTES of them, the least recently served going first.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -159,6 +160,15 @@ def keep_page(response: Response) -> Response:
     )
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     expires = time.time() + seconds
-    page = KeptPage(body, response.status_code, headers, expires, len(body), has_token)
+    # What the entry really holds: the body as Python keeps it, its key and headers, and the
+    # objects around them (about 1.5 kB besides those), so that long addresses or htmx headers
+    # cannot grow a process past PAGE_CACHE_BYTES.
+    size = (
+        sys.getsizeof(body)
+        + sum(len(part) for part in (key[2], *(value for value in key[3] if value)))
+        + sum(len(name) + len(value) + 120 for name, value in headers)
+        + 1024
+    )
+    page = KeptPage(body, response.status_code, headers, expires, size, has_token)
     current_app.extensions["feedloop_pages"].put(key, page)
     return response
