@@ -101,7 +101,7 @@ def _formatted_moment(moment: datetime, locale: str, zone: str) -> str:
 @functools.lru_cache(maxsize=16)
 def get_datetime_pattern(format: str, locale: str) -> str:
     """How a language joins a date and a time ("{1}, {0}"; "{1} {0}")."""
-    return str(Locale.parse(locale).datetime_formats[format])
+    return str(_locale(locale).datetime_formats[format])
 
 
 def workspace_time_zone() -> str:
@@ -213,9 +213,10 @@ def register_blueprints(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        # Read with a session of its own: on SQLite a POST's session takes the write lock with
-        # its first statement, and who is asking is no reason to hold it (a sign-in's password
-        # check runs next). The person then joins the request's session without a query.
+        # A POST reads with a session of its own: on SQLite its session takes the write lock
+        # with its first statement, and who is asking is no reason to hold it (a sign-in's
+        # password check runs next). A GET's reading session is the request's own (db.reading).
+        # The person then joins the request's session without a query.
         with db.reading() as reading:
             user = load_user_for_session(reading, session_id)
             if user is not None:
