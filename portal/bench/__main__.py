@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.page_cache_seconds is not None:
         os.environ["PAGE_CACHE_SECONDS"] = str(options.page_cache_seconds)
     kept = os.environ.get("PAGE_CACHE_SECONDS", "10")
-    print("pages kept for visitors who are not signed in: "
+    print("pages kept (for visitors, and for each signed-in person): "
           + (f"up to {kept} s (portal/web/page_cache.py)" if kept != "0" else "no"))  # fmt: skip
     results: dict[int, dict[str, load.Result]] = {}
     for ideas in scales:
@@ -176,9 +176,15 @@ def _facts(url: str) -> dict:
         ))  # fmt: skip
 
         def signed_in(user) -> tuple[str, str]:
-            with app.test_request_context():
+            # The session a browser gets by signing in from the load generator's address and
+            # with its User-Agent (Flask-Login's session protection compares both): without its
+            # `_id`, every request would mark the session no longer fresh and send a new cookie.
+            with app.test_request_context(
+                headers={"User-Agent": load.USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+            ):
                 session["_user_id"] = user.get_id()
                 session["_fresh"] = True
+                session["_id"] = app.login_manager._session_identifier_generator()
                 g.pop("csrf_token", None)  # flask-wtf caches it for the app context
                 token = generate_csrf()
                 cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
+# Every request says who it is, as a browser does: a signed-in session is bound to the address
+# and browser that signed in (Flask-Login's session protection), and the bench's sessions are
+# minted for this one (portal/bench/__main__.py), so that they are used as a real browser's are.
+USER_AGENT = "feedloop-bench"
+
 WRK_REPORT = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -54,7 +59,8 @@ def drive(url: str, *, seconds: int, connections: int, cookie: str | None = None
 def _wrk(url: str, *, seconds: int, connections: int, cookie: str | None) -> Result:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_REPORT)
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
+               "-H", f"User-Agent: {USER_AGENT}", url]  # fmt: skip
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -85,6 +91,7 @@ def _python_load(url: str, *, seconds: int, connections: int, cookie: str | None
     errors = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
 
     def client():
         mine, failed = [], 0
@@ -92,7 +99,7 @@ def _python_load(url: str, *, seconds: int, connections: int, cookie: str | None
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             started = time.monotonic()
             try:
-                connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -152,7 +159,8 @@ function request()
   end
   turn = turn + 1
   return wrk.format("POST", "/ideas/" .. idea .. "/vote",
-    {["Cookie"] = voter[1], ["Content-Type"] = "application/x-www-form-urlencoded"},
+    {["Cookie"] = voter[1], ["Content-Type"] = "application/x-www-form-urlencoded",
+     ["User-Agent"] = "%(user_agent)s"},
     "action=" .. action .. "&csrf_token=" .. voter[2])
 end
 done = function(summary, latency, requests)
@@ -196,6 +204,7 @@ def _wrk_votes(base: str, voters: list[list[Voter]], idea_ids: list[int], *,
     script_text = WRK_VOTES % {
         "voters": "{" + ",\n".join(per_connection) + "}",
         "ideas": "{" + ", ".join(str(i) for i in idea_ids) + "}",
+        "user_agent": USER_AGENT,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(script_text)
@@ -253,6 +262,7 @@ def _post_vote(parts, voter: Voter, idea_id: int, action: str) -> int:
         body = urlencode({"action": action, "csrf_token": voter.csrf_token})
         connection.request("POST", f"/ideas/{idea_id}/vote", body=body, headers={
             "Cookie": voter.cookie, "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": USER_AGENT,
         })  # fmt: skip
         response = connection.getresponse()
         response.read()

@@ -1,11 +1,18 @@
-"""Pages rendered for visitors who are not signed in, kept and served again while nothing they
-show has changed.
+"""Pages kept and served again while nothing they show has changed.
 
 Everyone who is not signed in sees the same thing (the visibility rule gives them all the same
 viewer), so such a page, once rendered, is the page for the next such visitor who asks for the
 same address in the same language, until a write moves the page generation on
 (portal/pagecache). Only the visitor's own CSRF token differs: the page is kept with a stand-in
-and each visitor's token is put in its place. A signed-in person's pages are never kept.
+and each visitor's token is put in its place.
+
+A signed-in person's pages are theirs alone (their votes, what they may see, their name in the
+header): they are kept for that person only, under the session's user id and token, and served
+before the person is even loaded. That is exact for the same reason: who the person is, what
+they may see and the settings are all rows, and a change to any of them moves the generation on,
+so a kept page's key can only match while the person, their rights and the page are as they were
+when it was rendered. A session the sign-in's protection would touch (another address or
+browser) is not served from the cache.
 
 What changes with the clock alone (a scheduled release note's time coming, "released lately"
 ageing, a date turning) shows after at most PAGE_CACHE_SECONDS. Each process keeps its own
@@ -41,6 +48,9 @@ KEPT_PAGES = frozenset(
         "public.release_note_show",
     }
 )
+# A signed-in person's own copies: those pages, and the staff's lists they come back to between
+# decisions.
+KEPT_FOR_THE_SIGNED_IN = KEPT_PAGES | {"admin.ideas_list", "admin.review_queue"}
 KEPT_TYPES = frozenset({"text/html", "application/atom+xml"})
 # The request headers a page's rendering depends on besides its address and language (htmx asks
 # for a fragment of the same address).
@@ -106,21 +116,42 @@ def register_page_cache(app: Flask) -> None:
     app.after_request(keep_page)
 
 
-def note_generation() -> None:
-    """The page generation, read first: what the page then reads is at least as new."""
-    if (
-        request.method == "GET"
-        and request.endpoint in KEPT_PAGES
-        and "_user_id" not in session  # signed in (checked properly later; this is cheap)
-        and "_flashes" not in session  # a message waits to be shown once
-    ):
-        g.page_generation = current_generation(db.engine)
+def note_generation():
+    """before_request, first of all: the page generation, read before anything reads what the
+    page shows (what the page then reads is at least as new); and a signed-in person's kept
+    page, served before they are loaded."""
+    if request.method != "GET" or "_flashes" in session:  # a message waits to be shown once
+        return None
+    signed_in_as = session.get("_user_id")
+    if signed_in_as is None:
+        if request.endpoint in KEPT_PAGES:
+            g.page_generation = current_generation(db.engine)
+        return None
+    if request.endpoint not in KEPT_FOR_THE_SIGNED_IN or not _session_is_this_browsers():
+        return None
+    g.page_generation = generation = current_generation(db.engine)
+    g.page_key = key = (
+        generation,
+        signed_in_as,  # their id and the token that a new password or "sign out everywhere" changes
+        session.get("language"),
+        request.headers.get("Accept-Language"),
+        request.full_path,
+        tuple(request.headers.get(name) for name in KEY_HEADERS),
+    )
+    return _served(key)
+
+
+def _session_is_this_browsers() -> bool:
+    """Whether Flask-Login's session protection would leave the session as it is: it compares the
+    session with the address and browser asking, and marks a mismatch no longer fresh."""
+    return session.get("_id") == current_app.login_manager._session_identifier_generator()
 
 
 def serve_kept_page():
-    """before_request, after the private-portal gate: the kept page if there is one."""
+    """before_request, after the private-portal gate: the kept page for a visitor who is not
+    signed in, if there is one."""
     generation = g.get("page_generation")
-    if generation is None or current_user.is_authenticated:
+    if generation is None or "page_key" in g or current_user.is_authenticated:
         return None
     g.page_key = key = (
         generation,
@@ -128,6 +159,10 @@ def serve_kept_page():
         request.full_path,
         tuple(request.headers.get(name) for name in KEY_HEADERS),
     )
+    return _served(key)
+
+
+def _served(key: tuple) -> Response | None:
     page = current_app.extensions["feedloop_pages"].get(key)
     if page is None:
         return None
@@ -146,6 +181,7 @@ def keep_page(response: Response) -> Response:
         or response.direct_passthrough
         or response.is_streamed
         or "Set-Cookie" in response.headers
+        or not _rendered_for_the_key(key)
     ):
         return response
     body = response.get_data(as_text=True)
@@ -165,10 +201,27 @@ def keep_page(response: Response) -> Response:
     # cannot grow a process past PAGE_CACHE_BYTES.
     size = (
         sys.getsizeof(body)
-        + sum(len(part) for part in (key[2], *(value for value in key[3] if value)))
+        + _key_size(key)
         + sum(len(name) + len(value) + 120 for name, value in headers)
         + 1024
     )
     page = KeptPage(body, response.status_code, headers, expires, size, has_token)
     current_app.extensions["feedloop_pages"].put(key, page)
     return response
+
+
+def _rendered_for_the_key(key: tuple) -> bool:
+    """A page kept for a visitor must have been rendered for no one in particular; one kept for a
+    signed-in person, for that person (a session whose person is gone or blocked renders a
+    visitor's page, which is not theirs to keep)."""
+    if len(key) == 4:
+        return not current_user.is_authenticated
+    return current_user.is_authenticated and current_user.get_id() == key[1]
+
+
+def _key_size(key: tuple) -> int:
+    """The characters a key holds (its address, htmx headers, language header...)."""
+    return sum(
+        _key_size(part) if isinstance(part, tuple) else len(part) if isinstance(part, str) else 8
+        for part in key
+    )

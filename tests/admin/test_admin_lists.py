@@ -22,13 +22,16 @@ def test_admin_ideas_list_runs_the_same_queries_for_10_and_200_ideas(
     _ideas_with_votes(session, make, small, 10)
     _ideas_with_votes(session, make, large, 200)
     sign_in(make.user(role=Role.staff))
+    # Another address first: what every page reads once per page generation (the settings) is
+    # then read already for both pages counted, as in a running portal.
+    assert client.get("/admin/ideas?sort=arr").status_code == 200
     counts = []
     for board in (small, large):
         with count_queries() as counter:
             response = client.get(f"/admin/ideas?board={board.id}&sort=arr")
         assert response.status_code == 200
         counts.append(counter.count)
-    assert counts[0] == counts[1] <= 10
+    assert 3 <= counts[0] == counts[1] <= 10  # rendered (a kept page reads nothing)
 
 
 def test_inbox_lists_new_ideas_oldest_first(make, client, sign_in):

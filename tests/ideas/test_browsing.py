@@ -130,6 +130,9 @@ def test_board_page_runs_the_same_number_of_queries_for_10_and_500_ideas(
     session.add_all(IdeaTag(idea_id=i, tag_id=tag.id) for i in range(1, 511, 7))
     session.commit()
     sign_in(author)
+    # Another address first: what every page reads once per page generation (the settings) is
+    # then read already for both pages counted, as in a running portal.
+    assert client.get(f"/boards/{small.slug}?sort=new").status_code == 200
 
     counts = {}
     for board in (small, large):
@@ -137,7 +140,7 @@ def test_board_page_runs_the_same_number_of_queries_for_10_and_500_ideas(
             assert client.get(f"/boards/{board.slug}?sort=trending").status_code == 200
         counts[board.name] = counter.count
     assert counts["Small"] == counts["Large"]
-    assert counts["Large"] <= 10
+    assert 3 <= counts["Large"] <= 10  # rendered (a kept page reads nothing)
 
 
 def test_idea_page_runs_a_fixed_number_of_queries(make, client, sign_in, count_queries):
