@@ -286,7 +286,9 @@ def ranked(session: Session, text: str, *, titles_only: bool = False,
 # idea contains, then by how many of them are in its title (the caller breaks ties by votes).
 # bm25 and ts_rank were tried: both count every idea a word matches to weigh it (its rarity),
 # work that grows with the ideas, where this score looks only at the candidates.
-COVERAGE = 10  # > MAX_TERMS: one more term found outweighs every title hit
+# More than a search can have terms once its word beginnings are completed: one more term found
+# outweighs every title hit.
+COVERAGE = MAX_TERMS * COMPLETIONS + 1
 
 
 @functools.lru_cache(maxsize=2 * MAX_TERMS * COMPLETIONS)  # every shape: terms x titles_only

@@ -67,6 +67,18 @@ def test_any_word_matches_and_ideas_with_more_of_them_come_first(make, client, s
     assert newest_first == [both.title, in_body.title, newer.title, older.title]
 
 
+def test_one_more_term_found_outweighs_any_number_in_the_title(make, client):
+    """Word beginnings are completed to up to six words each, so two beginnings are twelve
+    terms: eleven of them in a title must not outrank all twelve in a body."""
+    board = make.board()
+    titled = make.idea("Export expense expert expand explore expire wide widget widen width widow",
+                       board=board)  # fmt: skip
+    fuller = make.idea("Quarterly wishes", board=board, body=(
+        "export expense expert expand explore expire wide widget widen width widow widely"
+    ))  # fmt: skip
+    assert searched(client, board, "exp wid") == [fuller.title, titled.title]
+
+
 def test_a_word_in_the_title_ranks_above_the_same_word_in_the_body(make, client):
     board = make.board()
     body_only = make.idea("Monthly reports", board=board, body="with a warehouse column")
