@@ -29,8 +29,15 @@ def register_cli(app: Flask) -> None:
     @db_group.command("upgrade")
     @click.argument("revision", default="head")
     def db_upgrade(revision: str):
-        """Upgrade the database to REVISION (default: head)."""
+        """Upgrade the database to REVISION (default: head); at head, HTML kept in rows is
+        rendered again if this version renders Markdown differently (portal/stored_html.py)."""
         command.upgrade(alembic_config(), revision)
+        if revision == "head":
+            from portal.stored_html import refresh_stored_html
+
+            changed = refresh_stored_html(db.engine)
+            if changed:
+                click.echo(f"Rendered again the HTML of {changed} comments and release notes.")
 
     @db_group.command("downgrade")
     @click.argument("revision", default="-1")

@@ -1,5 +1,6 @@
 """The only place where text written by a person becomes HTML."""
 
+import hashlib
 import html
 import threading
 from functools import lru_cache
@@ -13,6 +14,9 @@ ALLOWED_TAGS = {
     "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
 }  # fmt: skip
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener noreferrer ugc"
 # The same text always gives the same HTML, so recent results are kept (a page of comments is
 # rendered once per process, not once per view); long texts are not kept, to bound the memory.
 CACHED_TEXTS = 2048
@@ -47,10 +51,24 @@ def _render(text: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer ugc",
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
     )
+
+
+def rendering_fingerprint() -> str:
+    """What decides the HTML a text becomes: the rules above and the versions of the two
+    libraries that apply them. Rows keep rendered HTML (comments, release notes); when this
+    changes, they are rendered again (portal/stored_html.py)."""
+    from importlib.metadata import version
+
+    rules = repr((
+        sorted(ALLOWED_TAGS), EXTENSIONS, sorted((tag, sorted(names)) for tag, names
+                                                 in ALLOWED_ATTRIBUTES.items()),
+        sorted(URL_SCHEMES), LINK_REL, version("nh3"), version("markdown"),
+    ))  # fmt: skip
+    return hashlib.sha256(rules.encode()).hexdigest()[:16]
 
 
 def plain_text(markdown_text: str, limit: int = SUMMARY_LENGTH) -> str:

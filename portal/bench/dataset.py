@@ -35,6 +35,7 @@ from portal.ideas.models import (
 )
 from portal.lifecycle.models import StageChange
 from portal.lifecycle.stages import Horizon, Stage
+from portal.markdown import render_markdown
 
 CHUNK = 20_000
 BUSY_IDEA_COMMENTS = 200
@@ -267,9 +268,11 @@ def _comments(rng, ideas, comments_of, created, users, now) -> Iterator[dict]:
     for index, idea_id in enumerate(ideas):
         span = (now - created[index]).total_seconds()
         for _ in range(comments_of[index]):
+            body = " ".join(rng.choices(WORDS, k=rng.randint(5, 40)))
+            # Stored rendered, as every comment written through the portal is (Comment.body).
             yield {
-                "idea_id": idea_id, "author_id": rng.choice(users),
-                "body": " ".join(rng.choices(WORDS, k=rng.randint(5, 40))), "is_internal": False,
+                "idea_id": idea_id, "author_id": rng.choice(users), "body": body,
+                "body_html": str(render_markdown(body)), "is_internal": False,
                 "created_at": created[index] + timedelta(seconds=span * rng.random()),
             }  # fmt: skip
 

@@ -400,8 +400,9 @@ class Comment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     # `body` as sanitised HTML, stored whenever `body` is set, so that a page of comments does
-    # not render Markdown per view. NULL for rows written without the ORM (the bench's bulk
-    # load): readers render those (queries.comment_html).
+    # not render Markdown per view (and rendered again when the rendering changes:
+    # portal/stored_html.py). NULL only for rows written by hand without it: readers render
+    # those (queries.comment_html).
     body_html: Mapped[str | None] = mapped_column(Text, default=None)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
