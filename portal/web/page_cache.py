@@ -130,6 +130,8 @@ def note_generation():
     if request.endpoint not in KEPT_FOR_THE_SIGNED_IN or not _session_is_this_browsers():
         return None
     g.page_generation = generation = current_generation(db.engine)
+    if generation is None:  # no generation to tell a kept page is still right: keep none
+        return None
     g.page_key = key = (
         generation,
         signed_in_as,  # their id and the token that a new password or "sign out everywhere" changes

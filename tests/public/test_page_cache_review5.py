@@ -1,0 +1,90 @@
+"""Review of the pages kept for signed-in people (portal/web/page_cache.py): what a person sees
+must change at once when who they are, what they may see or the page changes, and nobody gets a
+page kept for someone else."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, text
+
+from portal.accounts.models import Membership
+from portal.ideas.models import Visibility
+from portal.settings.models import Setting
+from tests.public.test_page_cache_signed_in import signed_in
+
+
+def test_without_the_generation_row_a_signed_in_page_is_not_kept(app, make, session):
+    """A database made without the page generation's row keeps no visitor's page (there is no
+    generation to tell a kept page is still right); nor may it keep a signed-in person's."""
+    session.execute(text("DELETE FROM page_generation"))
+    session.commit()
+    board = make.board("Web app")
+    idea = make.idea("Export reports to CSV", board=board)
+    casey = signed_in(app, make.user())
+    assert "Remove my vote" not in casey.get(f"/boards/{board.slug}").text
+    assert "Remove my vote" not in casey.get(f"/boards/{board.slug}").text
+    assert casey.post(f"/ideas/{idea.id}/vote", data={"action": "on"}).status_code == 302
+    assert "Remove my vote" in casey.get(f"/boards/{board.slug}").text
+
+
+def test_a_person_taken_out_of_an_organisation_no_longer_sees_its_ideas(app, make, session):
+    acme = make.organisation("Acme")
+    board = make.board("Web app")
+    make.idea("Acme's own plan", board=board, visibility=Visibility.organisations,
+              organisations=[acme])  # fmt: skip
+    casey = make.user(organisation=acme)
+    browser = signed_in(app, casey)
+    assert "Acme&#39;s own plan" in browser.get(f"/boards/{board.slug}").text
+    assert "Acme&#39;s own plan" in browser.get(f"/boards/{board.slug}").text  # kept
+    session.execute(delete(Membership).where(Membership.user_id == casey.id))
+    session.commit()
+    assert "Acme&#39;s own plan" not in browser.get(f"/boards/{board.slug}").text
+
+
+def test_a_person_added_to_an_organisation_sees_its_ideas_at_once(app, make, session):
+    acme = make.organisation("Acme")
+    board = make.board("Web app")
+    make.idea("Acme's own plan", board=board, visibility=Visibility.organisations,
+              organisations=[acme])  # fmt: skip
+    casey = make.user()
+    browser = signed_in(app, casey)
+    assert "Acme&#39;s own plan" not in browser.get(f"/boards/{board.slug}").text
+    assert "Acme&#39;s own plan" not in browser.get(f"/boards/{board.slug}").text  # kept
+    session.add(Membership(user_id=casey.id, organisation_id=acme.id))
+    session.commit()
+    assert "Acme&#39;s own plan" in browser.get(f"/boards/{board.slug}").text
+
+
+def test_an_address_no_longer_proved_closes_a_private_portal_at_once(app, make, session):
+    board = make.board("Web app")
+    session.add(Setting(key="access", value={"private": True, "signup": "anyone"}))
+    session.commit()
+    casey = make.user()
+    browser = signed_in(app, casey)
+    assert browser.get(f"/boards/{board.slug}").status_code == 200
+    assert browser.get(f"/boards/{board.slug}").status_code == 200  # kept
+    session.execute(text("UPDATE user_account SET email_verified_at = NULL WHERE id = :id"),
+                    {"id": casey.id})  # fmt: skip
+    session.commit()
+    assert browser.get(f"/boards/{board.slug}").status_code == 403
+
+
+def test_a_copy_of_the_session_cookie_is_worthless_after_signing_out(app, make):
+    board = make.board("Web app")
+    browser = signed_in(app, make.user(name="Casey Customer"))
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text  # kept
+    copy = browser.get_cookie("session").value
+    assert browser.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copy)
+    assert "Casey Customer" not in thief.get(f"/boards/{board.slug}").text
+
+
+def test_a_head_request_answers_as_the_page_does(app, make):
+    board = make.board("Web app")
+    browser = signed_in(app, make.user(name="Casey Customer"))
+    page = browser.get(f"/boards/{board.slug}")
+    assert browser.get(f"/boards/{board.slug}").status_code == 200  # kept
+    head = browser.head(f"/boards/{board.slug}")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Type"] == page.headers["Content-Type"]
