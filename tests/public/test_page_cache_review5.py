@@ -88,3 +88,53 @@ def test_a_head_request_answers_as_the_page_does(app, make):
     head = browser.head(f"/boards/{board.slug}")
     assert head.status_code == 200 and head.data == b""
     assert head.headers["Content-Type"] == page.headers["Content-Type"]
+
+
+def test_an_admin_taking_away_the_staff_role_closes_the_kept_lists_at_once(app, make):
+    from portal.accounts.models import Role
+
+    make.idea("Export reports to CSV", board=make.board("Web app"))
+    sam = make.staff()
+    staff = signed_in(app, sam)
+    admin = signed_in(app, make.user(role=Role.admin, name="Ada Admin"))
+    for path in ("/admin/ideas", "/admin/review"):
+        assert staff.get(path).status_code == 200
+        assert staff.get(path).status_code == 200  # kept
+    assert admin.post(f"/admin/people/{sam.id}/role", data={"role": "customer"}).status_code == 302
+    assert staff.get("/admin/ideas").status_code == 404
+    assert staff.get("/admin/review").status_code == 404
+
+
+def test_a_person_blocked_by_an_admin_is_signed_out_of_kept_pages_at_once(app, make):
+    from portal.accounts.models import Role
+
+    board = make.board("Web app")
+    casey = make.user(name="Casey Customer")
+    browser = signed_in(app, casey)
+    admin = signed_in(app, make.user(role=Role.admin, name="Ada Admin"))
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text  # kept
+    assert admin.post(f"/admin/people/{casey.id}/block", data={}).status_code == 302
+    assert "Casey Customer" not in browser.get(f"/boards/{board.slug}").text
+
+
+def test_the_authors_edit_link_goes_within_the_cache_seconds_of_its_window(app, make):
+    """What changes with the clock alone shows within PAGE_CACHE_SECONDS for a signed-in
+    person too (the edit is refused after the window in any case)."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.db import utcnow
+
+    casey = make.user()
+    idea = make.idea("Export reports to CSV", author=casey)
+    browser = signed_in(app, casey)
+    path = f"/ideas/{idea.id}-{idea.slug}"
+    window = app.config["IDEA_EDIT_WINDOW_SECONDS"]
+    with time_machine.travel(utcnow() + timedelta(seconds=window - 1), tick=False):
+        assert "Edit this idea" in browser.get(path).text
+        assert "Edit this idea" in browser.get(path).text  # kept
+    later = timedelta(seconds=window + app.config["PAGE_CACHE_SECONDS"] + 1)
+    with time_machine.travel(utcnow() + later, tick=False):
+        assert "Edit this idea" not in browser.get(path).text
