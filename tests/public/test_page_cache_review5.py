@@ -138,3 +138,64 @@ def test_the_authors_edit_link_goes_within_the_cache_seconds_of_its_window(app, 
     later = timedelta(seconds=window + app.config["PAGE_CACHE_SECONDS"] + 1)
     with time_machine.travel(utcnow() + later, tick=False):
         assert "Edit this idea" not in browser.get(path).text
+
+
+def test_a_block_written_by_hand_ends_the_kept_pages_within_the_cache_seconds(app, make):
+    """A write the hook cannot see (psql, a program of its own): the person's kept page may be
+    served until it expires, never longer. (Before signed-in pages were kept, such a block took
+    effect at the next request.)"""
+    from datetime import timedelta
+
+    import time_machine
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from portal.db import utcnow
+
+    board = make.board("Web app")
+    casey = make.user(name="Casey Customer")
+    browser = signed_in(app, casey)
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text  # kept
+    engine = create_engine(app.config["DATABASE_URL"])
+    with Session(engine) as by_hand:
+        by_hand.execute(text("UPDATE user_account SET blocked_at = :now WHERE id = :id"),
+                        {"now": utcnow(), "id": casey.id})  # fmt: skip
+        by_hand.commit()
+    engine.dispose()
+    later = utcnow() + timedelta(seconds=app.config["PAGE_CACHE_SECONDS"] + 1)
+    with time_machine.travel(later, tick=False):
+        assert "Casey Customer" not in browser.get(f"/boards/{board.slug}").text
+
+
+def test_a_session_restored_by_the_remember_cookie_gets_its_pages_kept(app, make, client,
+                                                                      count_queries):  # fmt: skip
+    """The browser was closed and opened again: Flask-Login restored the session from the
+    remember-me cookie, not fresh and without the address-and-browser mark of a sign-in; its
+    session protection then leaves it as it is, so its pages may be kept like any other's."""
+    from tests.conftest import PASSWORD
+
+    board = make.board("Web app")
+    casey = make.user(name="Casey Customer")
+    assert client.post("/login", data={"email": casey.email, "password": PASSWORD,
+                                       "remember": "y"}).status_code == 302  # fmt: skip
+    client.delete_cookie("session")
+    assert "Casey Customer" in client.get(f"/boards/{board.slug}").text  # restored
+    first = client.get(f"/boards/{board.slug}")
+    with count_queries() as queries:
+        again = client.get(f"/boards/{board.slug}")
+    assert "Casey Customer" in again.text and "Set-Cookie" not in again.headers
+    assert queries.count == 0, queries.statements
+    assert len(again.text) == len(first.text)
+
+
+def test_strong_session_protection_signs_out_a_session_used_elsewhere(app, make):
+    app.config["SESSION_PROTECTION"] = "strong"
+    board = make.board("Web app")
+    browser = signed_in(app, make.user(name="Casey Customer"), **{"User-Agent": "Firefox"})
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text
+    assert "Casey Customer" in browser.get(f"/boards/{board.slug}").text  # kept
+    browser.environ_base["HTTP_USER_AGENT"] = "Someone else's browser"
+    assert "Casey Customer" not in browser.get(f"/boards/{board.slug}").text
+    browser.environ_base["HTTP_USER_AGENT"] = "Firefox"
+    assert "Casey Customer" not in browser.get(f"/boards/{board.slug}").text  # signed out
