@@ -130,6 +130,8 @@ def note_generation():
     if request.endpoint not in KEPT_FOR_THE_SIGNED_IN or not _session_is_this_browsers():
         return None
     g.page_generation = generation = current_generation(db.engine)
+    if generation is None:  # no generation to tell a kept page is still right: keep none
+        return None
     g.page_key = key = (
         generation,
         signed_in_as,  # their id and the token that a new password or "sign out everywhere" changes
@@ -142,9 +144,18 @@ def note_generation():
 
 
 def _session_is_this_browsers() -> bool:
-    """Whether Flask-Login's session protection would leave the session as it is: it compares the
-    session with the address and browser asking, and marks a mismatch no longer fresh."""
-    return session.get("_id") == current_app.login_manager._session_identifier_generator()
+    """Whether Flask-Login's session protection would leave the session as it is. It compares the
+    session with the address and browser asking; on a mismatch, "basic" marks the session no
+    longer fresh (nothing to change when it is already not: a session restored from the
+    remember-me cookie, which carries no such mark, or one used since from another address),
+    "strong" signs the person out (as "basic" does for a permanent session)."""
+    manager = current_app.login_manager
+    if session.get("_id") == manager._session_identifier_generator():
+        return True
+    mode = current_app.config.get("SESSION_PROTECTION", manager.session_protection)
+    if mode not in ("basic", "strong"):
+        return True  # no protection: nothing is compared
+    return (mode == "basic" or session.permanent) and session.get("_fresh") is False
 
 
 def serve_kept_page():
