@@ -7,10 +7,12 @@ exec_driver_sql), so no write path of the portal can forget it. Writes it cannot
 cursor, psql, a migration's own engine) show within PAGE_CACHE_SECONDS.
 
 The generation is the SUM of STRIPES rows: a writing transaction adds one to ONE row, chosen at
-random, so writers committing at the same moment seldom queue on the same row lock (with one
-row, every writing transaction of the database queued on it for its whole commit: measured on
-PostgreSQL with 16 threads, ~2/3 of the commits per second without it). The sum rises by exactly
-one per committed writing transaction and never falls. It still names one state of the
+random, so writers committing at the same moment seldom queue on the same row lock. With one
+row every writing transaction of the database queued on it for its whole commit (its WAL flush
+included). Measured, 16 threads of small write transactions on PostgreSQL: ~520-650 commits/s
+on one row, ~1,400-1,750 on 16 rows, ~2,450 without the hook; reading 16 rows instead of one
+costs ~1-6 µs more a read on PostgreSQL, ~1 µs on SQLite. The sum rises by
+exactly one per committed writing transaction and never falls. It still names one state of the
 database: the commits a statement sees form a prefix of one order, the same for every reader
 (SQLite has one writer at a time; PostgreSQL takes a snapshot of the transactions that had
 ended, and they end one after another), so two reads giving the same sum saw the same commits.
