@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from portal import create_app
 from portal.accounts.passwords import use_cheap_hashing_for_tests
@@ -95,13 +95,16 @@ def app(app_config):
 def _seed_like_the_migrations(app) -> None:
     """Rows the migrations insert (the default priority factors), for schemas made by
     create_all; tests/test_migrations.py checks that the migrations insert the same."""
+    from portal.pagecache.generation import STRIPES
     from portal.pagecache.models import PageGeneration
     from portal.priority.service import ensure_default_factors
 
     seed_session = app.extensions["feedloop_db"].session_factory()
     ensure_default_factors(seed_session)
-    if seed_session.get(PageGeneration, 1) is None:  # PostgreSQL's tables are emptied per test
-        seed_session.add(PageGeneration(id=1, number=0))
+    made = set(seed_session.scalars(select(PageGeneration.id)))  # PostgreSQL's: emptied per test
+    seed_session.add_all(
+        PageGeneration(id=row, number=0) for row in range(1, STRIPES + 1) if row not in made
+    )
     seed_session.commit()
     seed_session.close()
 

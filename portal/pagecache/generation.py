@@ -4,15 +4,32 @@ may show, and read it.
 Installed on the engine, not in the services: every statement SQLAlchemy sends to the driver
 passes it (ORM flushes, Core UPDATEs such as a vote's count, bulk statements, text() and
 exec_driver_sql), so no write path of the portal can forget it. Writes it cannot see (a raw driver
-cursor, psql, a migration's own engine) show within PAGE_CACHE_SECONDS. The number
-moves inside the writing transaction, as its last statement before COMMIT: a reader never sees
-the new number with the old data, and on PostgreSQL the row is locked only for the commit
-itself (taken last, it can be waited for but never deadlock with the rows a transaction wrote
-first).
+cursor, psql, a migration's own engine) show within PAGE_CACHE_SECONDS.
+
+The generation is the SUM of STRIPES rows: a writing transaction adds one to ONE row, chosen at
+random, so writers committing at the same moment seldom queue on the same row lock. With one
+row every writing transaction of the database queued on it for its whole commit (its WAL flush
+included). Measured, 16 threads of small write transactions on PostgreSQL: ~520-650 commits/s
+on one row, ~1,400-1,750 on 16 rows, ~2,450 without the hook; reading 16 rows instead of one
+costs ~1-6 µs more a read on PostgreSQL, ~1 µs on SQLite.
+
+The sum rises by exactly one per committed writing transaction and never falls. It still names
+one state of the database: the commits a statement sees form a prefix of one order, the same
+for every reader (SQLite has one writer at a time; PostgreSQL takes a snapshot of the
+transactions that had ended, and they end one after another), so two reads giving the same sum
+saw the same commits.
+
+The row moves inside the writing transaction, as its last statement before COMMIT, through the
+driver's own cursor: a reader never sees the new sum with the old data, and on PostgreSQL the
+row is locked only for the commit itself. Taken last, and only one, the lock can be waited for
+but never deadlock with the rows a transaction wrote first (whoever holds it has nothing left
+to wait for). `number = number + 1` under READ COMMITTED (the portal's isolation) reads the
+row as the holder committed it, so waiting loses no count and fails nothing.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import time
 
@@ -33,13 +50,24 @@ NOT_WRITES = (
     *("select", "pragma", "begin", "explain", "savepoint", "release", "rollback", "set ", "show"),
     *("values", "create", "drop", "alter", "analyze", "vacuum"),
 )
-_BUMP = "UPDATE page_generation SET number = number + 1 WHERE id = 1"
-_READ = "SELECT number FROM page_generation WHERE id = 1"
+# How many rows the generation is spread over: writers committing together each pick one at
+# random (64 measured no faster than 16 with 16 writers). The rows are made with the table
+# (below, and by the migrations); ids 1..STRIPES.
+STRIPES = 16
+_BUMPS = tuple(
+    f"UPDATE page_generation SET number = number + 1 WHERE id = {row}"
+    for row in range(1, STRIPES + 1)
+)
+# SUM of BIGINTs is NUMERIC on PostgreSQL: read back as an int on both. NULL (None) without rows.
+_READ = "SELECT CAST(SUM(number) AS BIGINT) FROM page_generation"
 
 event.listen(
     PageGeneration.__table__,
     "after_create",
-    DDL("INSERT INTO page_generation (id, number) VALUES (1, 0)"),
+    DDL(
+        "INSERT INTO page_generation (id, number) VALUES "
+        + ", ".join(f"({row}, 0)" for row in range(1, STRIPES + 1))
+    ),
 )
 
 
@@ -52,9 +80,10 @@ def watch_writes(engine: Engine) -> None:
 
 
 def current_generation(engine: Engine) -> int | None:
-    """The page generation, or None where the row is missing (a database made without it).
-    Read on a connection of its own, through the driver: it is the one statement a kept page
-    needs, and what is read after it is at least as new whichever connection reads it."""
+    """The page generation (the sum of its rows), or None where the rows are missing (a
+    database made without them). Read on a connection of its own, through the driver, in one
+    statement (one snapshot of every row): it is the one statement a kept page needs, and what
+    is read after it is at least as new whichever connection reads it."""
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -108,9 +137,11 @@ def _note_write(connection: Connection, cursor, sql, parameters, context, execut
 def _move_on(connection: Connection) -> None:
     if connection.info.pop(_WROTE, False):
         # The driver's own cursor: a statement of SQLAlchemy's here would run these hooks again.
+        # A row at random rather than one per connection: pools of several processes would pair
+        # connections on a row for good, and the driver knows no backend id on SQLite.
         cursor = connection.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(_BUMP)
+            cursor.execute(_BUMPS[random.randrange(len(_BUMPS))])
         finally:
             cursor.close()
 

@@ -5,7 +5,8 @@ from portal.db import Base
 
 
 class PageGeneration(Base):
-    """One row (id 1): how many committed write transactions could have changed a page."""
+    """Rows 1..STRIPES (portal/pagecache/generation.py): their SUM is how many committed write
+    transactions could have changed a page; each such transaction added one to one row."""
 
     __tablename__ = "page_generation"
 
