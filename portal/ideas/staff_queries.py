@@ -4,9 +4,10 @@ every function still runs a fixed number of queries."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from markupsafe import Markup
 from sqlalchemy import Integer, and_, bindparam, false, func, or_, select, union_all
@@ -53,8 +54,10 @@ class StaffFilters:
     search: str = ""
 
 
-@dataclass
-class StaffIdeaRow:
+class StaffIdeaRow(NamedTuple):
+    """A row of the staff list: a tuple, so that the list's template unpacks each row in its
+    loop instead of looking up fifteen attributes per row."""
+
     id: int
     title: str
     stage: stages.Stage
@@ -69,7 +72,7 @@ class StaffIdeaRow:
     owner_name: str | None
     created_at: datetime
     severity: Severity | None
-    tags: list[TagBadge] = field(default_factory=list)
+    tags: list[TagBadge]
 
     @property
     def public_status(self) -> str:
@@ -178,15 +181,15 @@ def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page
     page = min(max(page, 1), LAST_PAGE)
     offset = {"offset": (page - 1) * PAGE_SIZE}
     rows = connection.execute(along_index if capped else few, offset).all()
-    items = [StaffIdeaRow(*row) for row in rows[:PAGE_SIZE]]
-    if items:
-        tags: dict[int, list[TagBadge]] = {}
-        ids = [item.id for item in items]
+    shown = rows[:PAGE_SIZE]
+    tags: dict[int, list[TagBadge]] = {}
+    if shown:
+        ids = [row[0] for row in shown]
         for idea_id, name, colour, private in connection.execute(_PAGE_TAGS, {"ids": ids}):
             tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
-        for item in items:
-            if item.id in tags:
-                item.tags = sorted(tags[item.id], key=lambda tag: tag.name)
+        for badges in tags.values():
+            badges.sort(key=lambda tag: tag.name)
+    items = [StaffIdeaRow(*row, tags.get(row[0], [])) for row in shown]
     return Page(items=items, number=page, size=PAGE_SIZE, total=total, capped=capped,
                 more=len(rows) > PAGE_SIZE and page < LAST_PAGE)  # fmt: skip
 

@@ -2,10 +2,11 @@
 
 Staff and admins only: anyone else gets 404, as if the area did not exist."""
 
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal import access
@@ -42,7 +43,8 @@ _TAG_CHOICES = select(Tag.slug, Tag.name, Tag.is_private).order_by(Tag.name)
 
 
 def board_choices():
-    return [(board_id, name) for board_id, name in db.session.execute(_BOARD_CHOICES)]
+    # Columns only: through the session's connection, without the ORM's work per statement.
+    return [(board_id, name) for board_id, name in db.session.connection().execute(_BOARD_CHOICES)]
 
 
 AUDIENCE_CHOICES_LIMIT = 500  # beyond this the picker needs a search (issue 10's pickers)
@@ -59,7 +61,7 @@ def organisation_choices():
 
 def tag_choices():
     """Every tag, by name, as rows of (slug, name, is_private)."""
-    return db.session.execute(_TAG_CHOICES).all()
+    return db.session.connection().execute(_TAG_CHOICES).all()
 
 
 def refusal_message(refusal: Exception) -> str:
@@ -127,3 +129,57 @@ def key_accounts_label() -> Markup:
     """The words "%(n)d key" in the viewer's language, their number not yet filled: a list
     translates them once and fills them per row with |format (a template's _() fills at once)."""
     return Markup(gettext("%(n)d key"))
+
+
+@bp.app_template_global()
+def label_parts(message: Markup, placeholder: str) -> tuple[Markup, Markup]:
+    """A label a list translates once with its placeholder kept (`_("Opened %(age)s ago",
+    age="%(age)s")`, "%(age)s"), cut where the value goes: each row writes the two parts around
+    its own (escaped) value. Formatting the whole label again per row (Markup's %, which
+    escapes through a helper object) costs more than the rest of a row's words."""
+    before, found, after = message.partition(placeholder)
+    if not found:  # a translation without the placeholder: the value follows the label
+        return Markup(message), Markup("")
+    return Markup(before), Markup(after)
+
+
+@bp.app_template_global()
+def escaped_labels(labels: dict) -> dict:
+    """`labels` with each value HTML-escaped once, for a list that writes them as they are in
+    every row (template code under `autoescape false`)."""
+    return {key: escape(value) for key, value in labels.items()}
+
+
+# The admin area's navigation: (endpoint, label, the endpoint prefixes of the pages it is the
+# current section for; None: only its own page); the last four are for admins only.
+NAV_SECTIONS = (
+    ("admin.inbox", _l("Inbox"), None),
+    ("admin.ideas_list", _l("Ideas"), ("admin.idea",)),
+    ("admin.review_queue", _l("Review queue"), None),
+    ("admin.organisations_list", _l("Organisations"), ("admin.organisation",)),
+    ("admin.roadmap_plan", _l("Roadmap planning"), ("admin.roadmap",)),
+    ("admin.tags_list", _l("Tags"), ("admin.tag",)),
+    ("admin.changelog_list", _l("Release notes"), ("admin.changelog",)),
+    ("admin.settings_page", _l("Settings"), None),
+)
+ADMIN_NAV_SECTIONS = (
+    ("admin.people_list", _l("People"), ("admin.people", "admin.person", "admin.invitation")),
+    ("admin.audit_log", _l("Audit log"), None),
+    ("admin.outbox", _l("Outgoing email"), None),
+    ("admin.subscribers_list", _l("Subscribers"), ("admin.subscriber",)),
+)
+
+
+@bp.app_template_global()
+def admin_nav() -> list[tuple[str, Markup, bool]]:
+    """The admin navigation's links for this request, as (address, label, whether the page is
+    in that section): found in one pass here rather than by a dozen translations, addresses and
+    comparisons written out in the layout. The labels are trusted translations, as `_()` makes
+    them in a template."""
+    here = request.endpoint or ""
+    sections = NAV_SECTIONS + (ADMIN_NAV_SECTIONS if access.can_change_settings(g.viewer) else ())
+    return [
+        (url_for(endpoint), Markup(label),
+         here == endpoint if prefixes is None else here.startswith(prefixes))
+        for endpoint, label, prefixes in sections
+    ]  # fmt: skip

@@ -70,7 +70,7 @@ _STAFF_PEOPLE = (
 
 
 def staff_people():
-    return db.session.execute(_STAFF_PEOPLE).all()
+    return db.session.connection().execute(_STAFF_PEOPLE).all()
 
 
 @bp.get("/ideas")
