@@ -31,11 +31,13 @@ def staff_only():
 
 @bp.context_processor
 def translations_of_page():
-    """The admin pages' `_()`: the words Jinja's own `_()` gives (a trusted translation, its
-    values escaped, "%%" read as "%"), from the language's catalogue found once per page. Jinja's
-    passes each of the seventy-odd labels of a page through three calls of the template context
-    and formats it as Markup even when it has no value: together more than the page's SQL."""
-    translate = get_translations().ugettext
+    """The admin pages' `_()` and `ngettext()`: the words Jinja's own give (a trusted
+    translation, its values escaped, "%%" read as "%"), from the language's catalogue found
+    once per page. Jinja's pass each of the seventy-odd labels of a page through three calls of
+    the template context and format it as Markup even when it has no value: together more than
+    the page's SQL."""
+    translations = get_translations()
+    translate, translate_plural = translations.ugettext, translations.ungettext
 
     @pass_eval_context
     def _(eval_ctx, message: str, **variables):
@@ -45,7 +47,13 @@ def translations_of_page():
             return Markup(translate(message)) % variables
         return Markup(translate(message) % variables)  # nothing to escape
 
-    return {"_": _}
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("num", num)
+        translated = translate_plural(singular, plural, num)
+        return (Markup(translated) if eval_ctx.autoescape else translated) % variables
+
+    return {"_": _, "ngettext": ngettext}
 
 
 def require_admin():
