@@ -21,7 +21,7 @@ from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas import search
 from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
-from portal.ideas.queries import COUNT_CAP, Page
+from portal.ideas.queries import COUNT_CAP, Page, comment_html
 from portal.ideas.tags import TagBadge
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
@@ -356,22 +356,18 @@ def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettin
 
 
 def _notes(session: Session, idea_id: int) -> list[NoteRow]:
+    """The idea's comments and internal notes, oldest first: read as columns, each shown from
+    the sanitised HTML kept when it was written (comment_html), not Markdown rendered per view."""
     rows = session.execute(
-        select(Comment, User.display_name)
+        select(Comment.id, User.display_name, Comment.body, Comment.body_html,
+               Comment.is_internal, Comment.hidden_at, Comment.created_at)
         .join(User, User.id == Comment.author_id)
         .where(Comment.idea_id == idea_id)
         .order_by(Comment.created_at, Comment.id)
-    )
+    )  # fmt: skip
     return [
-        NoteRow(
-            c.id,
-            name,
-            render_markdown(c.body),
-            c.is_internal,
-            c.hidden_at is not None,
-            c.created_at,
-        )  # fmt: skip
-        for c, name in rows
+        NoteRow(note_id, name, comment_html(html, body), internal, hidden_at is not None, created)
+        for note_id, name, body, html, internal, hidden_at, created in rows
     ]
 
 
