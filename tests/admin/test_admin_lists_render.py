@@ -51,6 +51,12 @@ def test_staff_list_escapes_what_people_typed(client, sign_in, typed_everywhere)
         assert '<small class="key-accounts">2 key</small>' in page
         assert "<span>Bug S1</span>" in page and "<span>Opened " in page
         assert TYPED not in page
+    # The filters' choices (one statement): boards, staff and tags, as they always read.
+    page = client.get("/admin/ideas?tag=typed").text
+    assert f'<option value="{idea.board_id}" >Board {ESCAPED}</option>' in page
+    assert f'<option value="{staff.id}" >Owner {ESCAPED}</option>' in page
+    assert '<option value="typed" selected>R&amp;D &lt;i&gt; (private)</option>' in page
+    assert page.count("<option") == page.count("</option>")
 
 
 def test_review_queue_escapes_what_people_typed(client, sign_in, typed_everywhere):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal import access
 from portal.accounts.models import Organisation
 from portal.db import db, utcnow
-from portal.ideas.models import Board, Idea, Tag
+from portal.ideas.models import Board, Idea
 from portal.web.redirects import safe_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -71,7 +71,6 @@ def get_idea_or_404(idea_id: int) -> Idea:
 
 # Built once: building a statement costs more than SQLite running these.
 _BOARD_CHOICES = select(Board.id, Board.name).order_by(Board.position)
-_TAG_CHOICES = select(Tag.slug, Tag.name, Tag.is_private).order_by(Tag.name)
 
 
 def board_choices():
@@ -89,11 +88,6 @@ def organisation_choices():
         .limit(AUDIENCE_CHOICES_LIMIT)
     )
     return [(organisation_id, name) for organisation_id, name in rows]
-
-
-def tag_choices():
-    """Every tag, by name, as rows of (slug, name, is_private)."""
-    return db.session.connection().execute(_TAG_CHOICES).all()
 
 
 def refusal_message(refusal: Exception) -> str:
