@@ -405,6 +405,25 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
     ]
 
 
+# The review queue's untriaged feedback: columns only (feedback.service.unlinked_feedback's
+# statement, without Feedback objects), oldest first.
+_UNTRIAGED = (
+    select(Feedback.id, Feedback.original_words, Feedback.created_at, User.display_name,
+           Organisation.name)
+    .join(User, User.id == Feedback.person_id)
+    .outerjoin(Organisation, Organisation.id == Feedback.organisation_id)
+    .where(Feedback.idea_id.is_(None))
+    .order_by(Feedback.created_at)
+    .limit(bindparam("limit", type_=Integer))
+)  # fmt: skip
+
+
+def untriaged_feedback(session: Session, limit: int) -> list:
+    """Feedback linked to no idea yet, oldest first, as rows of (id, original_words,
+    created_at, person's name, organisation's name or None)."""
+    return session.connection().execute(_UNTRIAGED, {"limit": limit}).all()
+
+
 # A decision is due on ideas waiting in these stages longer than the workspace allows.
 DECISION_STAGES = (stages.Stage.collect, stages.Stage.analyze)
 
