@@ -198,7 +198,12 @@ def _staff_statements(filters: StaffFilters, *extra) -> tuple:
         .offset(bindparam("offset", type_=Integer))
     )
     count = select(func.count()).select_from(matching.subquery())
-    return count, page.where(*along_sort), page.where(Idea.id.in_(matching))
+    # With no filter the sort's index serves every page, however many ideas there are: one
+    # statement reads the page and, in each row, the capped count.
+    counted = None
+    if len(conditions) == 1:
+        counted = page.where(*along_sort).add_columns(count.scalar_subquery().label("found"))
+    return count, page.where(*along_sort), page.where(Idea.id.in_(matching)), counted
 
 
 # Built once per set of filters: building them costs more than running them.
@@ -206,25 +211,32 @@ _kept_staff_statements = functools.lru_cache(maxsize=512)(_staff_statements)
 
 
 def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
-    """The admin ideas list with demand columns; three queries whatever the page holds, each
-    served by an index, counting up to COUNT_CAP and paging up to LAST_PAGE."""
+    """The admin ideas list with demand columns; three queries whatever the page holds (two
+    with no filter), each served by an index, counting up to COUNT_CAP and paging up to
+    LAST_PAGE."""
     term = filters.search.strip()
     if term and _searched_number(filters) is None:
         # The portal's search index: any of the words, at most its newest matches (a statement
         # of its own for each search).
         found = search.ranked(session, term)
         matched = false() if found is None else Idea.id.in_(select(found.c.idea_id))
-        count, along_index, few = _staff_statements(filters, matched)
+        count, along_index, few, counted = _staff_statements(filters, matched)
     else:
-        count, along_index, few = _kept_staff_statements(filters)
+        count, along_index, few, counted = _kept_staff_statements(filters)
     # Columns only, no objects: read through the session's connection, without the ORM's
     # work per statement.
     connection = session.connection()
-    found_count = connection.scalar(count) or 0
-    total, capped = min(found_count, COUNT_CAP), found_count > COUNT_CAP
     page = min(max(page, 1), LAST_PAGE)
     offset = {"offset": (page - 1) * PAGE_SIZE}
-    rows = connection.execute(along_index if capped else few, offset).all()
+    if counted is not None:
+        rows = connection.execute(counted, offset).all()
+        # A page past the last has no row to carry the count: counted on its own.
+        found_count = rows[0][-1] if rows else connection.scalar(count) or 0
+        rows = [row[:-1] for row in rows]
+    else:
+        found_count = connection.scalar(count) or 0
+        rows = connection.execute(along_index if found_count > COUNT_CAP else few, offset).all()
+    total, capped = min(found_count, COUNT_CAP), found_count > COUNT_CAP
     shown = rows[:PAGE_SIZE]
     tags: dict[int, list[TagBadge]] = {}
     if shown:

@@ -93,3 +93,18 @@ def test_label_parts_cut_a_label_around_its_value():
     assert label_parts(Markup("%(n)d key"), "%(n)d") == ("", " key")
     # A translation that leaves the value out keeps its words; the value follows them.
     assert label_parts(Markup("Opened"), "%(age)s") == ("Opened", "")
+
+
+def test_unfiltered_list_counts_on_pages_past_the_last(client, sign_in, make, count_queries):
+    board = make.board()
+    for number in range(3):
+        make.idea(f"Idea {number}", board=board)
+    sign_in(make.staff())
+    with count_queries() as first:
+        page = client.get("/admin/ideas").text
+    assert "3 ideas" in page and "Idea 0" in page
+    with count_queries() as past:
+        page = client.get("/admin/ideas?page=5").text
+    assert "3 ideas" in page and "No ideas match." in page
+    # No row carries the count there: it is read on its own, and no tags are.
+    assert past.count == first.count
