@@ -133,6 +133,9 @@ class Idea(Base):
         Index("ix_idea_stage_score", "stage", "score", "id"),
         Index("ix_idea_stage_created", "stage", "created_at", "id"),
         Index("ix_idea_owner", "owner_id"),
+        # The staff list's grade filter: few ideas have a grade (ix_idea_grade_order, led by
+        # `grade IS NULL`, serves the sort by grade, not this equality).
+        Index("ix_idea_grade", "grade"),
         # The review queue's SLA breaches: open bugs of one severity and stage, oldest first.
         Index("ix_idea_bug_sla", "kind", "severity", "stage", "created_at", "id"),
         # The duplicate-title check on submit and edit: one board, one normalised title.

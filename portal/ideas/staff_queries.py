@@ -4,13 +4,16 @@ every function still runs a fixed number of queries."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from markupsafe import Markup
 from sqlalchemy import Integer, and_, bindparam, false, func, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.access import Viewer, ideas_visible_to, not_deleted
 from portal.accounts.models import Organisation, User
@@ -18,7 +21,7 @@ from portal.db import utcnow
 from portal.feedback.models import Feedback
 from portal.ideas import search
 from portal.ideas.models import Board, Comment, Grade, Idea, IdeaTag, Kind, Severity, Tag
-from portal.ideas.queries import COUNT_CAP, Page
+from portal.ideas.queries import COUNT_CAP, Page, comment_html
 from portal.ideas.tags import TagBadge
 from portal.lifecycle import stages
 from portal.lifecycle.models import StageChange
@@ -53,8 +56,10 @@ class StaffFilters:
     search: str = ""
 
 
-@dataclass
-class StaffIdeaRow:
+class StaffIdeaRow(NamedTuple):
+    """A row of the staff list: a tuple, so that the list's template unpacks each row in its
+    loop instead of looking up fifteen attributes per row."""
+
     id: int
     title: str
     stage: stages.Stage
@@ -69,30 +74,71 @@ class StaffIdeaRow:
     owner_name: str | None
     created_at: datetime
     severity: Severity | None
-    tags: list[TagBadge] = field(default_factory=list)
+    tags: list[TagBadge]
 
     @property
     def public_status(self) -> str:
         return str(stages.PUBLIC_STATUS[self.stage])
 
 
-def _staff_conditions(filters: StaffFilters) -> list:
-    """The filters, but for a search by words (the caller's: it reads the search index)."""
+class _Unindexed(FunctionElement):
+    """A column SQLite may only check, not search by (`+column`): elsewhere the column as it is
+    (PostgreSQL weighs the two plans with its statistics)."""
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_Unindexed)
+def _column_as_is(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _column_with_plus(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+# The sorts each filter's own indexes serve (ix_idea_stage_score, ix_idea_stage_created;
+# ix_idea_board_votes, ix_idea_board_created). Under any other sort (and for a tag, always), a
+# filter that matches more than COUNT_CAP ideas is only checked along the sort's index: found
+# by its own index, every matching idea (45,000 for a stage) would be read and sorted to show
+# fifty. Along the sort, a page reads about its offset divided by the share of ideas that
+# match: a hundred for a stage's first page, at most one pass over the index for a filter that
+# barely passes COUNT_CAP on its last page.
+_FILTER_SORTS = {
+    "stage": {StaffSort.score, StaffSort.oldest, StaffSort.newest},
+    "board_id": {StaffSort.votes, StaffSort.oldest, StaffSort.newest},
+}
+
+
+def _staff_conditions(filters: StaffFilters, along_sort: bool = False) -> list:
+    """The filters, but for a search by words (the caller's: it reads the search index);
+    `along_sort`: for reading along the sort's index (the filters it does not serve checked
+    only, _FILTER_SORTS)."""
+
+    def column(name: str):
+        plain = getattr(Idea, name)
+        served = filters.sort in _FILTER_SORTS.get(name, ())
+        return _Unindexed(plain) if along_sort and not served else plain
+
     conditions = [not_deleted()]
     if filters.stage:
-        conditions.append(Idea.stage == filters.stage)
+        conditions.append(column("stage") == filters.stage)
     if filters.board_id:
-        conditions.append(Idea.board_id == filters.board_id)
+        conditions.append(column("board_id") == filters.board_id)
     if filters.owner_id:
-        conditions.append(Idea.owner_id == filters.owner_id)
+        conditions.append(column("owner_id") == filters.owner_id)
     if filters.grade:
         conditions.append(Idea.grade == filters.grade)
     if filters.kind:
-        conditions.append(Idea.kind == filters.kind)
+        conditions.append(column("kind") == filters.kind)
     if filters.tag:
-        conditions.append(
-            Idea.id.in_(select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag))
-        )
+        tagged = select(IdeaTag.idea_id).join(Tag).where(Tag.slug == filters.tag)
+        conditions.append((_Unindexed(Idea.id) if along_sort else Idea.id).in_(tagged))
     if number := _searched_number(filters):  # "#42" finds idea 42; no id is that large
         conditions.append(Idea.id == int(number) if len(number) < 10 else false())
     return conditions
@@ -142,6 +188,7 @@ def _staff_statements(filters: StaffFilters, *extra) -> tuple:
     that walk). The pages take their OFFSET as the parameter "offset"."""
     conditions = [*_staff_conditions(filters), *extra]
     matching = select(Idea.id).where(*conditions).limit(COUNT_CAP + 1)
+    along_sort = [*_staff_conditions(filters, along_sort=True), *extra]
     page = (
         select(*_ROW_COLUMNS)
         .join(Board, Board.id == Idea.board_id)
@@ -151,7 +198,12 @@ def _staff_statements(filters: StaffFilters, *extra) -> tuple:
         .offset(bindparam("offset", type_=Integer))
     )
     count = select(func.count()).select_from(matching.subquery())
-    return count, page.where(*conditions), page.where(Idea.id.in_(matching))
+    # With no filter the sort's index serves every page, however many ideas there are: one
+    # statement reads the page and, in each row, the capped count.
+    counted = None
+    if len(conditions) == 1:
+        counted = page.where(*along_sort).add_columns(count.scalar_subquery().label("found"))
+    return count, page.where(*along_sort), page.where(Idea.id.in_(matching)), counted
 
 
 # Built once per set of filters: building them costs more than running them.
@@ -159,34 +211,41 @@ _kept_staff_statements = functools.lru_cache(maxsize=512)(_staff_statements)
 
 
 def list_staff_ideas(session: Session, filters: StaffFilters, page: int) -> Page:
-    """The admin ideas list with demand columns; three queries whatever the page holds, each
-    served by an index, counting up to COUNT_CAP and paging up to LAST_PAGE."""
+    """The admin ideas list with demand columns; three queries whatever the page holds (two
+    with no filter), each served by an index, counting up to COUNT_CAP and paging up to
+    LAST_PAGE."""
     term = filters.search.strip()
     if term and _searched_number(filters) is None:
         # The portal's search index: any of the words, at most its newest matches (a statement
         # of its own for each search).
         found = search.ranked(session, term)
         matched = false() if found is None else Idea.id.in_(select(found.c.idea_id))
-        count, along_index, few = _staff_statements(filters, matched)
+        count, along_index, few, counted = _staff_statements(filters, matched)
     else:
-        count, along_index, few = _kept_staff_statements(filters)
+        count, along_index, few, counted = _kept_staff_statements(filters)
     # Columns only, no objects: read through the session's connection, without the ORM's
     # work per statement.
     connection = session.connection()
-    found_count = connection.scalar(count) or 0
-    total, capped = min(found_count, COUNT_CAP), found_count > COUNT_CAP
     page = min(max(page, 1), LAST_PAGE)
     offset = {"offset": (page - 1) * PAGE_SIZE}
-    rows = connection.execute(along_index if capped else few, offset).all()
-    items = [StaffIdeaRow(*row) for row in rows[:PAGE_SIZE]]
-    if items:
-        tags: dict[int, list[TagBadge]] = {}
-        ids = [item.id for item in items]
+    if counted is not None:
+        rows = connection.execute(counted, offset).all()
+        # A page past the last has no row to carry the count: counted on its own.
+        found_count = rows[0][-1] if rows else connection.scalar(count) or 0
+        rows = [row[:-1] for row in rows]
+    else:
+        found_count = connection.scalar(count) or 0
+        rows = connection.execute(along_index if found_count > COUNT_CAP else few, offset).all()
+    total, capped = min(found_count, COUNT_CAP), found_count > COUNT_CAP
+    shown = rows[:PAGE_SIZE]
+    tags: dict[int, list[TagBadge]] = {}
+    if shown:
+        ids = [row[0] for row in shown]
         for idea_id, name, colour, private in connection.execute(_PAGE_TAGS, {"ids": ids}):
             tags.setdefault(idea_id, []).append(TagBadge(name, colour, private))
-        for item in items:
-            if item.id in tags:
-                item.tags = sorted(tags[item.id], key=lambda tag: tag.name)
+        for badges in tags.values():
+            badges.sort(key=lambda tag: tag.name)
+    items = [StaffIdeaRow(*row, tags.get(row[0], [])) for row in shown]
     return Page(items=items, number=page, size=PAGE_SIZE, total=total, capped=capped,
                 more=len(rows) > PAGE_SIZE and page < LAST_PAGE)  # fmt: skip
 
@@ -309,22 +368,18 @@ def workbench(session: Session, idea: Idea, role: str, settings: WorkspaceSettin
 
 
 def _notes(session: Session, idea_id: int) -> list[NoteRow]:
+    """The idea's comments and internal notes, oldest first: read as columns, each shown from
+    the sanitised HTML kept when it was written (comment_html), not Markdown rendered per view."""
     rows = session.execute(
-        select(Comment, User.display_name)
+        select(Comment.id, User.display_name, Comment.body, Comment.body_html,
+               Comment.is_internal, Comment.hidden_at, Comment.created_at)
         .join(User, User.id == Comment.author_id)
         .where(Comment.idea_id == idea_id)
         .order_by(Comment.created_at, Comment.id)
-    )
+    )  # fmt: skip
     return [
-        NoteRow(
-            c.id,
-            name,
-            render_markdown(c.body),
-            c.is_internal,
-            c.hidden_at is not None,
-            c.created_at,
-        )  # fmt: skip
-        for c, name in rows
+        NoteRow(note_id, name, comment_html(html, body), internal, hidden_at is not None, created)
+        for note_id, name, body, html, internal, hidden_at, created in rows
     ]
 
 
@@ -360,6 +415,25 @@ def _feedback(session: Session, idea_id: int) -> list[FeedbackRow]:
         FeedbackRow(f.id, person, org, f.channel, f.original_words, f.created_at)
         for f, person, org in rows
     ]
+
+
+# The review queue's untriaged feedback: columns only (feedback.service.unlinked_feedback's
+# statement, without Feedback objects), oldest first.
+_UNTRIAGED = (
+    select(Feedback.id, Feedback.original_words, Feedback.created_at, User.display_name,
+           Organisation.name)
+    .join(User, User.id == Feedback.person_id)
+    .outerjoin(Organisation, Organisation.id == Feedback.organisation_id)
+    .where(Feedback.idea_id.is_(None))
+    .order_by(Feedback.created_at)
+    .limit(bindparam("limit", type_=Integer))
+)  # fmt: skip
+
+
+def untriaged_feedback(session: Session, limit: int) -> list:
+    """Feedback linked to no idea yet, oldest first, as rows of (id, original_words,
+    created_at, person's name, organisation's name or None)."""
+    return session.connection().execute(_UNTRIAGED, {"limit": limit}).all()
 
 
 # A decision is due on ideas waiting in these stages longer than the workspace allows.

@@ -81,7 +81,19 @@ def pages(big) -> dict[str, list[str]]:
     return {
         "anonymous": reading,
         "member": reading,  # the organisations part of the visibility rule
-        "staff": [*reading, "/admin/ideas", "/admin/ideas?q=export+dashboard", "/admin/review"],
+        "staff": [
+            *reading,
+            "/admin/ideas",
+            "/admin/ideas?q=export+dashboard",
+            "/admin/review",
+            # Filters that match thousands of ideas, under sorts their own indexes do not serve
+            # (read along the sort's index), and the grade filter (ix_idea_grade).
+            "/admin/ideas?stage=collect&sort=votes",
+            "/admin/ideas?kind=bug&sort=arr",
+            f"/admin/ideas?board={busy.board_id}&sort=score",
+            f"/admin/ideas?tag={big['tag']}&sort=votes",
+            "/admin/ideas?grade=A&sort=newest",
+        ],  # fmt: skip
     }
 
 

@@ -1,7 +1,6 @@
 """The review queue: what would otherwise be forgotten."""
 
 from portal.db import db
-from portal.feedback import service as feedback_service
 from portal.ideas import staff_queries
 from portal.settings.service import get_settings
 from portal.verification.queries import released_by_answers
@@ -17,7 +16,7 @@ def review_queue():
     return render(
         "admin/review.html",
         settings=settings,
-        feedback=feedback_service.unlinked_feedback(db.session, limit=QUEUE_LIMIT),
+        feedback=staff_queries.untriaged_feedback(db.session, QUEUE_LIMIT),
         undecided=staff_queries.undecided_ideas(db.session, settings, QUEUE_LIMIT),
         breaches=staff_queries.sla_breaches(db.session, settings, QUEUE_LIMIT),
         released=released_by_answers(db.session, limit=QUEUE_LIMIT),
