@@ -7,12 +7,14 @@ import os
 import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, select, text
+from sqlalchemy import create_engine, event, select, text
 
 from portal import create_app
 from portal.accounts.passwords import use_cheap_hashing_for_tests
@@ -34,6 +36,23 @@ def require(condition: bool, reason: str) -> None:
     if ON_CI:
         pytest.fail(f"required under CI: {reason}")
     pytest.skip(reason)
+
+
+@contextmanager
+def empty_postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database on the test server, dropped afterwards (for
+    migrations run from empty)."""
+    require(bool(POSTGRES_URL), "PORTAL_TEST_POSTGRES_URL is not set (no PostgreSQL server)")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def free_port() -> int:

@@ -1,7 +1,5 @@
 """Every schema change is a migration: upgrading from empty must give exactly the models."""
 
-import uuid
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -13,7 +11,7 @@ from portal.cli import alembic_config
 from portal.db import Base
 from portal.ideas.models import is_search_index
 from portal.pagecache.generation import STRIPES
-from tests.conftest import POSTGRES_URL, require
+from tests.conftest import empty_postgres_database
 
 
 def upgrade_and_compare(app_config, url):
@@ -61,17 +59,7 @@ def test_sqlite_upgrade_from_empty_matches_the_models(app_config, tmp_path):
 
 @pytest.mark.postgres
 def test_postgresql_upgrade_from_empty_matches_the_models(app_config):
-    require(bool(POSTGRES_URL), "PORTAL_TEST_POSTGRES_URL is not set (no PostgreSQL server)")
-    name = f"feedloop_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with empty_postgres_database("feedloop_migrate") as url:
         differences, tables = upgrade_and_compare(app_config, url)
-        assert differences == []
-        assert "idea" in tables
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    assert differences == []
+    assert "idea" in tables

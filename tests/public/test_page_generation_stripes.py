@@ -5,7 +5,6 @@ by exactly one per committed writing transaction."""
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 from alembic import command
@@ -17,7 +16,7 @@ from portal.cli import alembic_config
 from portal.db import WRITER_OPTION
 from portal.ideas.models import Idea
 from portal.pagecache.generation import STRIPES, current_generation
-from tests.conftest import POSTGRES_URL, require
+from tests.conftest import empty_postgres_database
 
 BEFORE_STRIPES = "2ce0c120b062"  # the revision whose database had the one row
 
@@ -166,14 +165,5 @@ def test_the_migration_keeps_the_number_up_and_down_on_sqlite(app_config, tmp_pa
 
 @pytest.mark.postgres
 def test_the_migration_keeps_the_number_up_and_down_on_postgresql(app_config):
-    require(bool(POSTGRES_URL), "PORTAL_TEST_POSTGRES_URL is not set (no PostgreSQL server)")
-    name = f"feedloop_stripes_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _migrate(app_config, POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_postgres_database("feedloop_stripes") as url:
+        _migrate(app_config, url)
